@@ -1,0 +1,138 @@
+"""The one exception tree. Library code raises these; only `cli.py` turns them into
+messages and exit codes.
+
+    ReconcilerError
+    ├── ConfigError           bad YAML: every problem at once, each with file:line:col
+    │   └── UnresolvedNames   names only the live org can resolve (unknown email, role, group)
+    ├── TargetError           where to talk to is wrong (credentials, data centre, domain)
+    ├── PlanFileError         a saved plan that is unreadable, tampered with or too new
+    ├── StalePlan             the org changed since the plan was made (names each object)
+    ├── UnsafePlan            deletes beyond the safety thresholds without --allow-deletes
+    ├── ApiError              Zoho (or the network) said no; keeps Zoho's code, message, details
+    │   ├── AuthError         credentials refused, token expired and not refreshable, scope
+    │   ├── RateLimited       429 / concurrency / credits: retryable, retries ran out
+    │   ├── Unavailable       5xx, dropped connections, timeouts: retryable, retries ran out
+    │   ├── BadResponse       the server answered something that is not Zoho's JSON
+    │   └── Rejected          a terminal 4xx: retrying cannot help
+    └── ApplyError            an apply finished with failed or skipped operations
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ReconcilerError(Exception):
+    """Base of every error the tool raises on purpose."""
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One problem in a config file, at a position a user can jump to.
+
+    `line` and `column` are 1-based; 0 means "the whole file".
+    """
+
+    file: str
+    line: int
+    column: int
+    message: str
+    hint: str | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        text = f"{self.file}:{self.line}:{self.column}: error: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+class ConfigError(ReconcilerError):
+    """The configuration is invalid; `diagnostics` lists every problem found."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = sorted(diagnostics)
+        count = len(self.diagnostics)
+        super().__init__(f"{count} error{'s' if count != 1 else ''} in the configuration")
+
+
+class UnresolvedNames(ConfigError):
+    """The configuration names users, roles, groups or fields the live org does not have."""
+
+
+class TargetError(ReconcilerError):
+    """The target org cannot be used as configured (credentials, data centre, domain)."""
+
+
+class PlanFileError(ReconcilerError):
+    """A saved plan file cannot be used: unreadable, altered, or from another version."""
+
+
+class StalePlan(ReconcilerError):
+    """The live org changed since the plan was made; `changed` names each object."""
+
+    def __init__(self, changed: list[str]) -> None:
+        self.changed = changed
+        super().__init__(
+            f"the org changed since the plan was made ({len(changed)} object"
+            f"{'s' if len(changed) != 1 else ''}); run plan again"
+        )
+
+
+class UnsafePlan(ReconcilerError):
+    """The plan deletes more than the safety thresholds allow."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        self.reasons = reasons
+        super().__init__("; ".join(reasons))
+
+
+class ApiError(ReconcilerError):
+    """Zoho, or the way to it, refused a request. Carries Zoho's own code and message."""
+
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        details: Any = None,
+        request: str | None = None,
+    ) -> None:
+        self.code = code
+        self.status = status
+        self.details = details
+        self.request = request
+        super().__init__(message)
+
+
+class AuthError(ApiError):
+    """Credentials were refused, a scope is missing, or the token could not be refreshed."""
+
+
+class RateLimited(ApiError):
+    """Zoho said 429 (credits or concurrency) and retries ran out."""
+
+    retryable = True
+
+
+class Unavailable(ApiError):
+    """5xx, dropped connections or timeouts, and retries ran out."""
+
+    retryable = True
+
+
+class BadResponse(ApiError):
+    """The server's answer was not the JSON Zoho sends."""
+
+
+class Rejected(ApiError):
+    """A terminal refusal (4xx): retrying the same request cannot succeed."""
+
+
+class ApplyError(ReconcilerError):
+    """An apply ended with failed or skipped operations; `report` says which."""
+
+    def __init__(self, message: str, report: Any = None) -> None:
+        self.report = report
+        super().__init__(message)
