@@ -3,9 +3,53 @@ library function, renders the result to a stream and returns an exit code."""
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
 import click
 
-from reconciler import __version__
+from reconciler import __version__, render
+from reconciler.errors import ConfigError, ReconcilerError
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+SCHEMA_PATH = Path("schemas/reconciler.schema.json")
+
+
+def reports_errors(command: F) -> F:
+    """Turn the tool's exceptions into a message on stderr and exit code 1."""
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ConfigError as exc:
+            render.diagnostics_text(exc.diagnostics, sys.stderr)
+            if os.environ.get("GITHUB_ACTIONS") == "true":
+                render.github_annotations(exc.diagnostics, sys.stdout)
+            sys.exit(EXIT_ERROR)
+        except ReconcilerError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_ERROR)
+        except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException):
+            raise
+        except Exception as exc:
+            # A bug of ours: say so plainly. The traceback only on request, since
+            # exception text could carry request details.
+            if os.environ.get("RECONCILER_DEBUG"):
+                raise
+            click.echo(
+                f"internal error: {type(exc).__name__}: {exc}\n"
+                "This is a bug in reconciler; set RECONCILER_DEBUG=1 to see the traceback.",
+                err=True,
+            )
+            sys.exit(EXIT_ERROR)
+
+    return run  # type: ignore[return-value]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,3 +63,71 @@ def main() -> None:
         reconciler plan org/ --out plan.json
         reconciler apply plan.json
     """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json prints the list of problems as data.",
+)
+@reports_errors
+def validate(paths: tuple[Path, ...], fmt: str) -> None:
+    """Check configuration files offline and report every problem at once.
+
+    Names that only the live org can resolve (users, roles, groups) are checked by `plan`.
+    Under GitHub Actions the errors are also emitted as annotations on the diff.
+
+    \b
+    Example:
+        reconciler validate org/
+        reconciler validate examples/territories.yaml --format json
+    """
+    from reconciler.config import load
+
+    try:
+        config = load(paths)
+    except ConfigError as exc:
+        if fmt == "json":
+            render.diagnostics_json(exc.diagnostics, sys.stdout, files=len(paths))
+            if os.environ.get("GITHUB_ACTIONS") == "true":
+                render.github_annotations(exc.diagnostics, sys.stdout)
+            sys.exit(EXIT_ERROR)
+        raise
+    if fmt == "json":
+        render.diagnostics_json([], sys.stdout, files=len(config.files))
+    else:
+        render.valid_text(len(config.files), render.state_summary(config.state), sys.stdout)
+
+
+@main.command()
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=SCHEMA_PATH,
+    show_default=True,
+    help="Where to write the schema; - for standard output.",
+)
+@reports_errors
+def schema(output: Path) -> None:
+    """Write the JSON schema of the YAML format (for editors and the language server).
+
+    \b
+    Example:
+        reconciler schema
+        reconciler schema -o - | jq '.properties | keys'
+    """
+    from reconciler.document import schema_text
+
+    text = schema_text()
+    if str(output) == "-":
+        sys.stdout.write(text)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {output}", err=True)

@@ -182,9 +182,7 @@ class Group(Frozen):
     """`all:` (AND) or `any:` (OR) over 2 to 25 criteria, nesting allowed."""
 
     operator: Literal["and", "or"]
-    criteria: Annotated[
-        tuple[Criteria, ...], Field(min_length=MIN_GROUP, max_length=MAX_GROUP)
-    ]
+    criteria: Annotated[tuple[Criteria, ...], Field(min_length=MIN_GROUP, max_length=MAX_GROUP)]
 
 
 Criteria = Condition | Group
@@ -209,6 +207,17 @@ class Territory(Frozen):
     deal_rule: Criteria | None = None
     lead_rule: Criteria | None = None
     id: str | None = Field(default=None, exclude=True)
+
+    @field_validator("users", mode="after")
+    @classmethod
+    def _members_as_set(cls, users: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        # Membership is a set; emails compare case-insensitively.
+        return None if users is None else tuple(sorted({u.casefold() for u in users}))
+
+    @field_validator("manager", mode="after")
+    @classmethod
+    def _email_case(cls, manager: str | None) -> str | None:
+        return None if manager is None else manager.casefold()
 
     @property
     def key(self) -> str:

@@ -1,0 +1,196 @@
+"""Reading YAML files into plain data while remembering where every key and value sits.
+
+Everything a user can get wrong at the YAML level (bad bytes, tabs, syntax, duplicate keys,
+anchors) becomes a `Diagnostic` with a position, never a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent
+
+from reconciler.errors import Diagnostic
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Location:
+    """A 1-based position in a file."""
+
+    file: str
+    line: int
+    column: int
+
+    def error(self, message: str, hint: str | None = None) -> Diagnostic:
+        return Diagnostic(self.file, self.line, self.column, message, hint)
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass
+class SourceFile:
+    """A parsed file: plain data plus the position of each key and value by data path."""
+
+    name: str
+    data: Any
+    values: dict[Path_, Location] = field(default_factory=dict)
+    keys: dict[Path_, Location] = field(default_factory=dict)
+
+    def at(self, path: Path_) -> Location:
+        """The position of the value at `path`, or of its nearest located ancestor."""
+        for end in range(len(path), -1, -1):
+            found = self.values.get(path[:end])
+            if found is not None:
+                return found
+        return Location(self.name, 1, 1)
+
+    def key_at(self, path: Path_) -> Location:
+        return self.keys.get(path) or self.at(path)
+
+
+def read(path: Path, display: str | None = None) -> SourceFile:
+    """Parse one YAML file. Raises `YamlProblem` with a located diagnostic when it can't."""
+    name = display or str(path)
+    text = _decode(path.read_bytes(), name)
+    yaml = YAML(typ="rt")
+    _reject_control_characters(text, name)
+    _reject_aliases(yaml, text, name)
+    try:
+        data = yaml.load(text)
+    except MarkedYAMLError as exc:
+        raise YamlProblem(_from_marked(exc, name)) from None
+    except YAMLError as exc:  # errors without a position; the checks above leave few
+        raise YamlProblem(Location(name, 1, 1).error(f"YAML: {exc}")) from None
+    if data is None:
+        raise YamlProblem(Location(name, 1, 1).error("the file is empty", _EMPTY_HINT))
+    source = SourceFile(name, None)
+    source.values[()] = Location(name, 1, 1)
+    source.data = _plain(data, (), source)
+    return source
+
+
+class YamlProblem(Exception):
+    """A file that is not usable YAML (internal: config turns it into a ConfigError)."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        self.diagnostic = diagnostic
+        super().__init__(str(diagnostic))
+
+
+_EMPTY_HINT = "start with `version: 1` and at least one of territories, data_sharing, sharing_rules"
+
+
+def _decode(raw: bytes, name: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        message = f"byte 0x{raw[exc.start]:02x} is not valid UTF-8"
+        raise YamlProblem(
+            Diagnostic(name, line, column, message, "save the file as UTF-8")
+        ) from None
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+
+
+def _reject_control_characters(text: str, name: str) -> None:
+    # YAML forbids these outright; find the first to report it where it is.
+    found = _CONTROL.search(text)
+    if found is None:
+        return
+    before = text[: found.start()]
+    line = before.count("\n") + 1
+    column = found.start() - (before.rfind("\n") + 1) + 1
+    message = f"control character U+{ord(found.group()):04X} is not allowed in YAML"
+    raise YamlProblem(Diagnostic(name, line, column, message, "remove it"))
+
+
+def _reject_aliases(yaml: YAML, text: str, name: str) -> None:
+    # An alias is a reference, so `*a` inside `*b` inside ... expands exponentially when
+    # turned into plain data ("billion laughs"). The format has no use for them.
+    try:
+        for event in yaml.parse(text):
+            if isinstance(event, AliasEvent):
+                mark = event.start_mark
+                raise YamlProblem(
+                    Diagnostic(
+                        name,
+                        mark.line + 1,
+                        mark.column + 1,
+                        f"alias `*{event.anchor}` is not supported",
+                        "write the value out in full; anchors and aliases are refused",
+                    )
+                )
+    except YAMLError:
+        return  # the load that follows reports the syntax error with its position
+
+
+def _from_marked(exc: MarkedYAMLError, name: str) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = (exc.problem or exc.context or "invalid YAML").strip()
+    hint = None
+    if "'\\t'" in problem or "\t" in problem:
+        problem, hint = "tab character in indentation", "indent with spaces; YAML forbids tabs"
+    elif problem.startswith("found duplicate key"):
+        original = exc.context_mark
+        where = f" (first at line {original.line + 1})" if original else ""
+        problem = problem.split(" with value")[0] + where
+        hint = "each key may appear once in a mapping"
+    return Diagnostic(name, line, column, f"YAML: {problem}", hint)
+
+
+def _plain(node: Any, path: Path_, source: SourceFile) -> Any:
+    if isinstance(node, CommentedMap):
+        return {key: _plain_entry(node, key, path, source) for key in node}
+    if isinstance(node, CommentedSeq):
+        return [_plain_item(node, i, path, source) for i in range(len(node))]
+    if isinstance(node, date):
+        return node.isoformat()  # criteria compare dates as Zoho's text, not Python dates
+    return node.__str__() if _is_tagged_str(node) else node
+
+
+def _plain_entry(node: CommentedMap, key: Any, path: Path_, source: SourceFile) -> Any:
+    child = (*path, key)
+    kline, kcol = node.lc.key(key)
+    source.keys[child] = Location(source.name, kline + 1, kcol + 1)
+    vline, vcol = node.lc.value(key)
+    source.values[child] = Location(source.name, vline + 1, vcol + 1)
+    return _plain(node[key], child, source)
+
+
+def _plain_item(node: CommentedSeq, index: int, path: Path_, source: SourceFile) -> Any:
+    child = (*path, index)
+    line, col = node.lc.item(index)
+    source.values[child] = Location(source.name, line + 1, col + 1)
+    return _plain(node[index], child, source)
+
+
+def _is_tagged_str(node: Any) -> bool:
+    # ruamel keeps quoting style in str subclasses; the rest of the tool wants plain str.
+    return isinstance(node, str) and type(node) is not str
+
+
+def walk_files(paths: list[Path]) -> Iterator[Path]:
+    """The YAML files named, with directories expanded recursively in sorted order."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(
+                p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
+            )
+        else:
+            yield path

@@ -1,0 +1,106 @@
+"""The command line: exit codes, output formats, and that every command documents itself."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from reconciler.cli import main
+
+ROOT = Path(__file__).parent.parent
+EXAMPLE = ROOT / "examples" / "territories.yaml"
+BAD = "version: 1\ndata_sharing:\n  Acounts: private\n  Leads: open\n"
+
+
+@pytest.fixture
+def bad_file(tmp_path: Path) -> Path:
+    path = tmp_path / "bad.yaml"
+    path.write_text(BAD)
+    return path
+
+
+def test_validate_ok_exits_0_with_a_summary() -> None:
+    result = CliRunner().invoke(main, ["validate", str(EXAMPLE)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("ok: 1 file valid (10 territories,")
+
+
+def test_validate_reports_every_error_then_a_summary(bad_file: Path) -> None:
+    result = CliRunner().invoke(main, ["validate", str(bad_file)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{bad_file}:3:3: error: unknown module `Acounts`",
+        "    hint: did you mean `Accounts`?",
+        f"{bad_file}:4:10: error: `open` is not a valid share type",
+        "    hint: use one of: private, public_read_only, public_read_write, public",
+        "2 errors in 1 file",
+    ]
+    assert "Traceback" not in result.output
+
+
+def test_validate_json_lists_the_same_errors(bad_file: Path) -> None:
+    result = CliRunner().invoke(main, ["validate", str(bad_file), "--format", "json"])
+    assert result.exit_code == 1
+    payload = json.loads(result.stdout)
+    assert payload["valid"] is False
+    assert [(e["line"], e["column"]) for e in payload["errors"]] == [(3, 3), (4, 10)]
+    assert payload["errors"][0]["hint"] == "did you mean `Accounts`?"
+
+
+def test_validate_json_when_valid() -> None:
+    result = CliRunner().invoke(main, ["validate", str(EXAMPLE), "--format", "json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {"valid": True, "files": 1, "errors": []}
+
+
+def test_github_annotations(bad_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    result = CliRunner().invoke(main, ["validate", str(bad_file)])
+    annotations = [line for line in result.stdout.splitlines() if line.startswith("::error")]
+    assert annotations[0] == (
+        f"::error file={bad_file},line=3,col=3::unknown module `Acounts` (did you mean `Accounts`?)"
+    )
+    assert len(annotations) == 2
+
+
+def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["validate", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 1
+    assert "cannot read" in result.stderr
+
+
+def test_schema_to_stdout_is_the_committed_schema() -> None:
+    result = CliRunner().invoke(main, ["schema", "-o", "-"])
+    assert result.exit_code == 0
+    committed = (ROOT / "schemas" / "reconciler.schema.json").read_text()
+    assert result.stdout == committed, "schemas/ is stale: run `reconciler schema`"
+
+
+def test_schema_writes_the_file(tmp_path: Path) -> None:
+    target = tmp_path / "s.json"
+    result = CliRunner().invoke(main, ["schema", "-o", str(target)])
+    assert result.exit_code == 0
+    schema = json.loads(target.read_text())
+    assert schema["title"] == "reconciler configuration"
+    assert {"territories", "data_sharing", "sharing_rules", "version"} <= set(schema["properties"])
+
+
+def commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, command in sorted(group.commands.items()):
+        found.append((f"{prefix}{name}", command))
+        if isinstance(command, click.Group):
+            found += commands(command, f"{prefix}{name} ")
+    return found
+
+
+@pytest.mark.parametrize(("name", "command"), commands(main))
+def test_every_command_has_help_with_an_example(name: str, command: click.Command) -> None:
+    assert command.help, f"`{name}` has no docstring"
+    assert "Example:" in command.help, f"`{name}` has no Example: block"
+    result = CliRunner().invoke(main, [*name.split(), "--help"])
+    assert result.exit_code == 0 and "Example:" in result.output
