@@ -1,0 +1,146 @@
+"""Every accepted difference between a response and the official Zoho specs, in one place.
+
+docs/contract-tests.md mirrors this list in prose; change both together. Keep it minimal:
+each entry names the spec bug (REFERENCE.md §13 number or the spec location) or the Zoho
+behaviour outside the specs (REFERENCE.md section) that justifies it.
+
+Patterns use fnmatch syntax. `template` matches the operation's path template as written in
+the family's own file, prefixed to a full path (`/crm/v8/settings/territories/{id}`);
+UNKNOWN_PATH and UNKNOWN_METHOD stand for requests no spec describes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from fnmatch import fnmatchcase
+from typing import Any
+
+UNKNOWN_PATH = "<unknown path>"
+UNKNOWN_METHOD = "<unknown method>"
+
+
+class Effect(Enum):
+    SUPERSEDED = "superseded"  # family not used where another family has a schema too
+    SKIP_SCHEMA = "skip_schema"  # this family's schema for the status is wrong: don't use it
+    IGNORE = "ignore"  # drop schema errors matching json_path and message
+    ALLOW_STATUS = "allow_status"  # status no spec declares; body must be an ERROR_ENVELOPE
+    NO_SCHEMA = "no_schema"  # the spec declares JSON but gives no schema: nothing to check
+    BAD_EXAMPLE = "bad_example"  # an example in the spec fails its own schema (self-test only)
+
+
+@dataclass(frozen=True)
+class Deviation:
+    effect: Effect
+    reason: str
+    family: str = "*"
+    method: str = "*"
+    template: str = "*"
+    status: str = "*"
+    json_path: str = "*"  # IGNORE: the error's JSON path ($.users[0].count)
+    message: str = "*"  # IGNORE: the validator's message
+    example: str = "*"  # BAD_EXAMPLE: the example's name in the spec
+
+    def matches(self, effect: Effect, **fields: str) -> bool:
+        if effect is not self.effect:
+            return False
+        return all(fnmatchcase(value, getattr(self, key)) for key, value in fields.items())
+
+
+# REFERENCE §1 "Request-level error": the body of every error that is not per item.
+# Used only for statuses allowed by an ALLOW_STATUS entry, which no spec gives a schema for.
+ERROR_ENVELOPE: dict[str, Any] = {
+    "type": "object",
+    "required": ["code", "details", "message", "status"],
+    "properties": {
+        "code": {"type": "string", "minLength": 1},
+        "details": {"type": "object"},
+        "message": {"type": "string"},
+        "status": {"const": "error"},
+    },
+}
+
+DEVIATIONS: tuple[Deviation, ...] = (
+    # --- Spec bugs -----------------------------------------------------------------------
+    Deviation(
+        Effect.SUPERSEDED,
+        family="oas",
+        reason="REFERENCE §0: OAS2 is the newer revision of the same official repo; where both"
+        " give a schema for an operation and status, the older OAS JSON schema contradicts"
+        " OAS2's own captured examples for most pairs (flat vs per-item error envelopes,"
+        " required fields real responses omit, §13 #13 #14) - see"
+        " test_oas_json_is_contradicted_where_oas2_supersedes_it",
+    ),
+    Deviation(
+        Effect.SKIP_SCHEMA,
+        family="oas",
+        template="/crm/v8/settings/user_groups*",
+        status="200",
+        reason="REFERENCE §13 #12: user_groups.json points 200 responses at"
+        " UnsupportedVersionResponse, an error schema",
+    ),
+    Deviation(
+        Effect.SKIP_SCHEMA,
+        family="oas",
+        template="/crm/v8/users/{user}/actions/associated_groups",
+        status="200",
+        reason="REFERENCE §13 #12: user_groups.json points this 200 at UnsupportedVersionResponse",
+    ),
+    Deviation(
+        Effect.NO_SCHEMA,
+        family="oas",
+        template="/crm/v8/settings/data_sharing/rules*",
+        status="20[01]",
+        reason="REFERENCE §13 #9: sharing_rules.json declares its successes as"
+        " `application/json: {}` (no schema), and no other spec covers sharing rules",
+    ),
+    Deviation(
+        Effect.IGNORE,
+        family="oas",
+        message="* is valid under each of *",
+        reason="the OAS JSON files write unions as oneOf with overlapping branches (e.g."
+        " sharing_rules.json activate 400: ID_ALREADY_ACTIVE matches two branches; record.json"
+        " API_Exception matches any object), so a body matching two branches is what the"
+        " authors meant (anyOf), not an error",
+    ),
+    Deviation(
+        Effect.BAD_EXAMPLE,
+        family="oas2",
+        template="/crm/v8/settings/territories/{territory}/users*",
+        status="200",
+        example="SuccessExample",
+        reason="oas2 territory_users.yaml: the GET examples carry email, mobile and phone in"
+        " users[], which the response schema forbids (additionalProperties: false)",
+    ),
+    # --- Zoho behaviour the specs leave out (the sandbox emits it on purpose) -------------
+    Deviation(
+        Effect.ALLOW_STATUS,
+        status="401",
+        reason="REFERENCE §1: AUTHENTICATION_FAILURE / INVALID_TOKEN / OAUTH_SCOPE_MISMATCH"
+        " apply to every endpoint; OAS JSON declares 401 nowhere, OAS2 on most operations",
+    ),
+    Deviation(
+        Effect.ALLOW_STATUS,
+        status="429",
+        reason="REFERENCE §1, §10.3: TOO_MANY_REQUESTS on any call when credits or concurrency"
+        " run out; no spec declares it (§13 #23)",
+    ),
+    Deviation(
+        Effect.ALLOW_STATUS,
+        template=UNKNOWN_PATH,
+        status="404",
+        reason="REFERENCE §1: an unknown URL is answered 404 INVALID_URL_PATTERN",
+    ),
+    Deviation(
+        Effect.ALLOW_STATUS,
+        template=UNKNOWN_METHOD,
+        status="40[05]",
+        reason="REFERENCE §1: a wrong verb is answered 400 INVALID_REQUEST_METHOD (some pages"
+        " say 405)",
+    ),
+)
+
+
+def find(effect: Effect, **fields: str) -> Deviation | None:
+    """The first deviation with this effect whose patterns match all the given fields."""
+    return next((d for d in DEVIATIONS if d.matches(effect, **fields)), None)

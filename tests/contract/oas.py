@@ -1,0 +1,270 @@
+"""The contract: which operations the official Zoho specs define and what their responses may be.
+
+    contract = Contract.load(spec_dir())
+    contract.validate_response("GET", "/crm/v8/settings/territories/1", 200, body) -> [Violation]
+    contract.check_response(...)  # the same, plus which spec files validated the body
+
+Both spec families are indexed into one route table keyed by path shape (parameter names
+erased), so an operation both define is found once and validated against every family that has
+a schema for its status - except where deviations.py lets one family supersede another (the
+newer OAS2 over the older OAS JSON, whose schemas OAS2's own examples contradict). Statuses,
+schema gaps and spec bugs are reconciled in deviations.py, nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema.exceptions import ValidationError
+from jsonschema.protocols import Validator
+from referencing import Registry
+
+from tests.contract import deviations
+from tests.contract.deviations import UNKNOWN_METHOD, UNKNOWN_PATH, Effect
+from tests.contract.documents import SpecFile, build_registry, load_spec_files
+from tests.contract.operations import Operation, index_operations
+from tests.contract.regexes import SpecValidator
+from tests.contract.routes import Routes
+
+EMPTY = object()  # the parsed value of an empty body
+
+
+@dataclass(frozen=True)
+class Violation:
+    kind: str  # unknown_path, unknown_method, undeclared_status, not_json, body, schema, no_schema
+    method: str
+    path: str
+    status: int
+    message: str
+    family: str | None = None
+    template: str | None = None
+    json_path: str | None = None
+    schema: str | None = None  # the spec location of the schema that rejected the body
+
+    def __str__(self) -> str:
+        where = f" [{self.family} {self.template}]" if self.family else ""
+        at = f" at {self.json_path}" if self.json_path else ""
+        return f"{self.method} {self.path} -> {self.status}{where}: {self.kind}{at}: {self.message}"
+
+
+@dataclass
+class Check:
+    """The outcome of checking one response."""
+
+    method: str
+    path: str
+    status: int
+    operations: list[Operation] = field(default_factory=list)
+    validated_by: list[str] = field(default_factory=list)  # spec files whose schema passed
+    unchecked: list[str] = field(default_factory=list)  # why a family's schema was not used
+    violations: list[Violation] = field(default_factory=list)
+
+    def violation(self, kind: str, message: str, **where: str | None) -> None:
+        self.violations.append(
+            Violation(kind, self.method, self.path, self.status, message, **where)
+        )
+
+
+class Contract:
+    def __init__(self, files: list[SpecFile], registry: Registry[Any]) -> None:
+        self.files = files
+        self.registry = registry
+        self.routes: Routes[Operation] = Routes()
+        for operation in index_operations(files, registry):
+            self.routes.add(operation.template, operation)
+        self._validators: dict[str, Validator] = {}
+
+    @classmethod
+    def load(cls, directory: Path | str) -> Contract:
+        """Load and index every spec file; cached per process (parsing the YAML takes ~1.5 s)."""
+        return load_contract(Path(directory).resolve())
+
+    def operations(self) -> Iterator[Operation]:
+        return iter(self.routes)
+
+    def match(self, method: str, path: str) -> list[Operation]:
+        """The operations for this request: the best-matching template, this method."""
+        return [op for op in self.routes.match(path) if op.method == method.upper()]
+
+    def validate_response(self, method: str, path: str, status: int, body: Any) -> list[Violation]:
+        return self.check_response(method, path, status, body).violations
+
+    def check_response(self, method: str, path: str, status: int, body: Any) -> Check:
+        """Check one response. body: raw bytes/str, or the already-parsed JSON value."""
+        check = Check(method.upper(), path, status)
+        parsed = parse_body(check, body)
+        if status == 204 and parsed is not EMPTY:
+            check.violation("body", "a 204 response must have an empty body")
+            parsed = EMPTY  # reported once here, not again by every family that declares 204
+        candidates = self.routes.match(path)
+        check.operations = [op for op in candidates if op.method == check.method]
+        if not check.operations:
+            self._check_unknown(check, UNKNOWN_METHOD if candidates else UNKNOWN_PATH, parsed)
+            return check
+        declared = [op for op in check.operations if op.response_for(status)]
+        if not declared:
+            self._check_undeclared(check, parsed)
+        for family in sorted({op.family for op in declared}):
+            if not self._superseded(check, family, declared):
+                self._check_family(check, [op for op in declared if op.family == family], parsed)
+        return check
+
+    def _superseded(self, check: Check, family: str, declared: list[Operation]) -> bool:
+        """True when another family has a schema for this status and outranks `family`."""
+        others = [op for op in declared if op.family != family and has_schema(op, check.status)]
+        rule = deviations.find(Effect.SUPERSEDED, family=family) if others else None
+        if rule is not None:
+            check.unchecked.append(f"{family} superseded by {others[0].source}: {rule.reason}")
+        return rule is not None
+
+    def _check_unknown(self, check: Check, what: str, parsed: Any) -> None:
+        allowed = deviations.find(Effect.ALLOW_STATUS, template=what, status=str(check.status))
+        if allowed is None:
+            kind = "unknown_path" if what == UNKNOWN_PATH else "unknown_method"
+            check.violation(kind, f"no spec defines {check.method} {check.path}")
+            return
+        check.unchecked.append(f"{what}: {allowed.reason}")
+        self._check_envelope(check, parsed)
+
+    def _check_undeclared(self, check: Check, parsed: Any) -> None:
+        for op in check.operations:
+            fields = dict(family=op.family, method=op.method, template=op.template)
+            allowed = deviations.find(Effect.ALLOW_STATUS, status=str(check.status), **fields)
+            if allowed is not None:
+                check.unchecked.append(f"status {check.status}: {allowed.reason}")
+                self._check_envelope(check, parsed)
+                return
+        declared = sorted({s for op in check.operations for s in op.responses})
+        message = f"status {check.status} is not declared (declared: {', '.join(declared)})"
+        check.violation("undeclared_status", message, template=check.operations[0].template)
+
+    def _check_envelope(self, check: Check, parsed: Any) -> None:
+        if parsed is EMPTY:
+            return
+        for error in SpecValidator(deviations.ERROR_ENVELOPE).iter_errors(parsed):
+            path, message = describe(error)
+            check.violation("schema", message, json_path=path)
+
+    def _check_family(self, check: Check, ops: list[Operation], parsed: Any) -> None:
+        """Validate against one family; alternatives in it (same route twice) need only one."""
+        best: list[Violation] | None = None
+        for op in ops:
+            found = self._check_operation(check, op, parsed)
+            if found is None:
+                continue
+            if not found:
+                check.validated_by.append(op.source)
+                return
+            best = found if best is None or len(found) < len(best) else best
+        check.violations.extend(best or [])
+
+    def _check_operation(self, check: Check, op: Operation, parsed: Any) -> list[Violation] | None:
+        """The violations against op's schema; None when op's schema is not to be used."""
+        spec = op.response_for(check.status)
+        assert spec is not None
+        keys = dict(family=op.family, method=op.method, template=op.template)
+        keys["status"] = str(check.status)
+        where = dict(family=op.family, template=op.template, schema=spec.schema_uri or op.uri)
+        skipped = deviations.find(Effect.SKIP_SCHEMA, **keys)
+        if skipped is not None:
+            check.unchecked.append(f"{op.source} {check.status}: {skipped.reason}")
+            return None
+        if not spec.has_content:
+            return [] if parsed is EMPTY else [self._v(check, "body", "no body declared", where)]
+        if not spec.json_declared:
+            check.unchecked.append(f"{op.source} {check.status}: not an application/json body")
+            return None
+        if spec.schema_uri is None:
+            accepted = deviations.find(Effect.NO_SCHEMA, **keys)
+            if accepted is None:
+                return [self._v(check, "no_schema", "the spec gives no JSON schema", where)]
+            check.unchecked.append(f"{op.source} {check.status}: {accepted.reason}")
+            return None
+        if parsed is EMPTY:
+            return [self._v(check, "not_json", "empty body where JSON is declared", where)]
+        return self._schema_violations(check, op, spec.schema_uri, parsed, where)
+
+    def _schema_violations(
+        self, check: Check, op: Operation, uri: str, parsed: Any, where: dict[str, str]
+    ) -> list[Violation]:
+        keys = dict(family=op.family, method=op.method, template=op.template)
+        found = []
+        for error in self.validator(uri).iter_errors(parsed):
+            path, message = describe(error)
+            status = str(check.status)
+            if deviations.find(
+                Effect.IGNORE, status=status, json_path=path, message=error.message, **keys
+            ):
+                continue
+            found.append(self._v(check, "schema", message, where, json_path=path))
+        return found
+
+    @staticmethod
+    def _v(check: Check, kind: str, message: str, where: dict[str, str], **more: str) -> Violation:
+        return Violation(kind, check.method, check.path, check.status, message, **where, **more)
+
+    def validator(self, uri: str) -> Validator:
+        """A validator for the schema at an absolute URI (file URI + JSON pointer)."""
+        if uri not in self._validators:
+            self._validators[uri] = SpecValidator({"$ref": uri}, registry=self.registry)
+        return self._validators[uri]
+
+
+@cache
+def load_contract(directory: Path) -> Contract:
+    files = load_spec_files(directory)
+    return Contract(files, build_registry(directory, files))
+
+
+def has_schema(op: Operation, status: int) -> bool:
+    spec = op.response_for(status)
+    return spec is not None and spec.schema_uri is not None
+
+
+def parse_body(check: Check, body: Any) -> Any:
+    if not isinstance(body, bytes | bytearray | str):
+        return body
+    if not body.strip():
+        return EMPTY
+    try:
+        return json.loads(body)
+    except ValueError as error:
+        check.violation("not_json", f"body is not JSON: {error}")
+        return EMPTY
+
+
+def describe(error: ValidationError) -> tuple[str, str]:
+    """(JSON path, message); for a failed oneOf/anyOf, those of the branch that came closest."""
+    if not error.context:
+        return error.json_path, shorten(error.message)
+    closest = closest_branch_error(error)
+    union = f"closest {error.validator} branch at {error.json_path}"
+    return closest.json_path, f"{shorten(closest.message)} ({union})"
+
+
+def closest_branch_error(error: ValidationError) -> ValidationError:
+    """Descend through unions to the deepest error of the branch that got furthest.
+
+    jsonschema's best_match gives up when two branches tie, which for Zoho's many
+    `oneOf: [error shapes]` unions would leave only "not valid under any of the given schemas".
+    """
+    while error.context:
+        branches: dict[object, list[ValidationError]] = {}
+        for sub in error.context:
+            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+        furthest = max(branches.values(), key=lambda errs: (depth(errs), -len(errs)))
+        error = max(furthest, key=lambda sub: len(sub.absolute_path))
+    return error
+
+
+def depth(errors: list[ValidationError]) -> int:
+    return max(len(e.absolute_path) for e in errors)
+
+
+def shorten(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
