@@ -170,7 +170,7 @@ class Contract:
         keys = dict(family=op.family, method=op.method, template=op.template)
         keys["status"] = str(check.status)
         where = dict(family=op.family, template=op.template, schema=spec.schema_uri or op.uri)
-        skipped = deviations.find(Effect.SKIP_SCHEMA, **keys)
+        skipped = deviations.find(Effect.SKIP_SCHEMA, schema=spec.schema_uri or "", **keys)
         if skipped is not None:
             check.unchecked.append(f"{op.source} {check.status}: {skipped.reason}")
             return None

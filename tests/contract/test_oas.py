@@ -107,9 +107,14 @@ def test_every_deviation_matches_some_operation(oas: Contract) -> None:
 def applies(d: Deviation, op: Operation) -> bool:
     if not d.matches(d.effect, family=op.family, method=op.method, template=op.template):
         return False
+    statuses = [
+        status
+        for status, spec in op.responses.items()
+        if d.matches(d.effect, status=status, schema=spec.schema_uri or "")
+    ]
     if d.effect is Effect.ALLOW_STATUS:  # only useful where the status is not declared
-        return not any(d.matches(d.effect, status=status) for status in op.responses)
-    return any(d.matches(d.effect, status=status) for status in op.responses)
+        return not statuses
+    return bool(statuses)
 
 
 # --- (b) template matching ----------------------------------------------------------------
