@@ -36,7 +36,9 @@ EMPTY = object()  # the parsed value of an empty body
 
 @dataclass(frozen=True)
 class Violation:
-    kind: str  # unknown_path, unknown_method, undeclared_status, not_json, body, schema, no_schema
+    # unknown_path, unknown_method, undeclared_status, not_json, content_type, body, schema,
+    # no_schema
+    kind: str
     method: str
     path: str
     status: int
@@ -91,13 +93,23 @@ class Contract:
         """The operations for this request: the best-matching template, this method."""
         return [op for op in self.routes.match(path) if op.method == method.upper()]
 
-    def validate_response(self, method: str, path: str, status: int, body: Any) -> list[Violation]:
-        return self.check_response(method, path, status, body).violations
+    def validate_response(
+        self, method: str, path: str, status: int, body: Any, content_type: str | None = None
+    ) -> list[Violation]:
+        return self.check_response(method, path, status, body, content_type).violations
 
-    def check_response(self, method: str, path: str, status: int, body: Any) -> Check:
-        """Check one response. body: raw bytes/str, or the already-parsed JSON value."""
+    def check_response(
+        self, method: str, path: str, status: int, body: Any, content_type: str | None = None
+    ) -> Check:
+        """Check one response.
+
+        body: raw bytes/str, or the already-parsed JSON value. content_type: the response's
+        Content-Type header when known; every body these specs describe is application/json.
+        """
         check = Check(method.upper(), path, status)
         parsed = parse_body(check, body)
+        if parsed is not EMPTY and content_type is not None and not is_json(content_type):
+            check.violation("content_type", f"Content-Type {content_type!r} for a JSON body")
         if status == 204 and parsed is not EMPTY:
             check.violation("body", "a 204 response must have an empty body")
             parsed = EMPTY  # reported once here, not again by every family that declares 204
@@ -224,6 +236,10 @@ def load_contract(directory: Path) -> Contract:
 def has_schema(op: Operation, status: int) -> bool:
     spec = op.response_for(status)
     return spec is not None and spec.schema_uri is not None
+
+
+def is_json(content_type: str) -> bool:
+    return content_type.split(";")[0].strip().lower() == "application/json"
 
 
 def parse_body(check: Check, body: Any) -> Any:

@@ -50,10 +50,9 @@ class ValidatingTransport(httpx.AsyncBaseTransport):
         method, path, status = request.method, request.url.path, response.status_code
         if not path.startswith(CRM_PREFIX):
             return Exchange(method, path, status, None)
-        body = decoded(response, raw)
-        return Exchange(
-            method, path, status, self.contract.check_response(method, path, status, body)
-        )
+        body, content_type = decoded(response, raw), response.headers.get("content-type", "")
+        check = self.contract.check_response(method, path, status, body, content_type)
+        return Exchange(method, path, status, check)
 
     async def aclose(self) -> None:
         await self.inner.aclose()
