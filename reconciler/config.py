@@ -10,6 +10,7 @@ stages (reference checks against the live org) can point at the right line too.
 from __future__ import annotations
 
 import difflib
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,7 @@ class Config:
     state: OrgState
     sources: SourceMap
     files: tuple[str, ...]
+    digest: str = ""
 
 
 @dataclass
@@ -66,6 +68,7 @@ class _Merge:
     )
     sections: set[str] = field(default_factory=set)
     sources: SourceMap = field(default_factory=dict)
+    digests: list[str] = field(default_factory=list)
 
 
 def load(paths: Iterable[Path | str]) -> Config:
@@ -81,7 +84,8 @@ def load(paths: Iterable[Path | str]) -> Config:
     state = _finish(merge)
     if merge.diagnostics:
         raise ConfigError(merge.diagnostics)
-    return Config(state, merge.sources, tuple(str(p) for p in files))
+    names = tuple(str(p) for p in files)
+    return Config(state, merge.sources, names, _digest(names, merge.digests))
 
 
 def _add_file(merge: _Merge, path: Path) -> None:
@@ -93,6 +97,7 @@ def _add_file(merge: _Merge, path: Path) -> None:
     except OSError as exc:
         merge.diagnostics.append(Diagnostic(str(path), 0, 0, f"cannot read: {exc.strerror}"))
         return
+    merge.digests.append(source.digest)
     if not isinstance(source.data, dict):
         merge.diagnostics.append(
             source.at(()).error(
@@ -123,6 +128,14 @@ def _validate(merge: _Merge, source: SourceFile) -> doc.ConfigDoc | None:
 
 
 _PRUNE_ROUNDS = 8
+
+
+def _digest(names: tuple[str, ...], digests: list[str]) -> str:
+    """One digest for the whole configuration, so a plan names exactly what it came from."""
+    combined = hashlib.sha256()
+    for name, digest in zip(names, digests, strict=True):
+        combined.update(f"{name}\0{digest}\0".encode())
+    return "sha256:" + combined.hexdigest()
 
 
 def _add_sections(merge: _Merge, config: doc.ConfigDoc, source: SourceFile) -> None:

@@ -12,7 +12,9 @@ stay distinct without a sentinel value.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -328,12 +330,43 @@ class Named(Frozen):
 
 
 class Directory(Frozen):
-    """Who and what the live org has that YAML refers to by name. Empty on the desired side."""
+    """Who and what the live org has that YAML refers to by name. Empty on the desired side.
+
+    `modules` are named by API name; `fields` maps a module's API name to its field API
+    names, for the modules whose fields were read (criteria checks)."""
 
     users: tuple[User, ...] = ()
     roles: tuple[Named, ...] = ()
     groups: tuple[Named, ...] = ()
-    modules: tuple[str, ...] = ()
+    modules: tuple[Named, ...] = ()
+    fields: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    current_user: str | None = None
+
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> Directory:
+        copy = super().model_copy(update=update, deep=deep)
+        for cache in ("_by_email", "_by_id"):  # built from the old users
+            copy.__dict__.pop(cache, None)
+        return copy
+
+    @cached_property
+    def _by_email(self) -> dict[str, User]:
+        return {u.email.casefold(): u for u in self.users}
+
+    @cached_property
+    def _by_id(self) -> dict[str, User]:
+        return {u.id: u for u in self.users}
+
+    def user_by_email(self, email: str) -> User | None:
+        return self._by_email.get(email.casefold())
+
+    def user_by_id(self, user_id: str) -> User | None:
+        return self._by_id.get(user_id)
+
+    def current_user_email(self) -> str | None:
+        user = self.user_by_id(self.current_user) if self.current_user else None
+        return user.email.casefold() if user else None
 
 
 class OrgState(Frozen):

@@ -6,6 +6,7 @@ anchors) becomes a `Diagnostic` with a position, never a traceback.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ class SourceFile:
 
     name: str
     data: Any
+    digest: str = ""
     values: dict[Path_, Location] = field(default_factory=dict)
     keys: dict[Path_, Location] = field(default_factory=dict)
 
@@ -62,7 +64,8 @@ class SourceFile:
 def read(path: Path, display: str | None = None) -> SourceFile:
     """Parse one YAML file. Raises `YamlProblem` with a located diagnostic when it can't."""
     name = display or str(path)
-    text = _decode(path.read_bytes(), name)
+    raw = path.read_bytes()
+    text = _decode(raw, name)
     yaml = YAML(typ="rt")
     _reject_control_characters(text, name)
     _reject_aliases(yaml, text, name)
@@ -74,7 +77,7 @@ def read(path: Path, display: str | None = None) -> SourceFile:
         raise YamlProblem(Location(name, 1, 1).error(f"YAML: {exc}")) from None
     if data is None:
         raise YamlProblem(Location(name, 1, 1).error("the file is empty", _EMPTY_HINT))
-    source = SourceFile(name, None)
+    source = SourceFile(name, None, hashlib.sha256(raw).hexdigest())
     source.values[()] = Location(name, 1, 1)
     source.data = _plain(data, (), source)
     return source

@@ -1,0 +1,151 @@
+"""From changes to the calls that make them: ordered, batched, checked, fingerprinted.
+
+`build()` turns the diff into steps (one API call each) with explicit dependencies, packed
+into the largest batches Zoho takes (REFERENCE §11). A step's level is one more than the
+deepest step it waits for, so everything in a level can run in parallel. Same input, same
+plan: every collection is sorted before it becomes steps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from pydantic import Field
+
+from reconciler.diff import Changes
+from reconciler.model import Frozen, OrgState, Territory
+from reconciler.schedule import Builder, territory_steps
+from reconciler.schedule_members import member_steps
+from reconciler.schedule_rules import default_steps, rule_steps
+from reconciler.steps import Limits, Step
+
+FORMAT_VERSION = 1
+
+
+class Summary(Frozen):
+    create: int = 0
+    update: int = 0
+    rename: int = 0
+    move: int = 0
+    delete: int = 0
+    members_added: int = 0
+    members_removed: int = 0
+    users_gaining: int = 0
+    users_losing: int = 0
+    defaults: int = 0
+    rules_created: int = 0
+    rules_updated: int = 0
+    rules_deleted: int = 0
+    rules_activated: int = 0
+    rules_deactivated: int = 0
+    api_calls: int = 0
+    credits: int = 0
+    levels: int = 0
+
+    @property
+    def changes(self) -> int:
+        return sum(
+            (
+                self.create,
+                self.update,
+                self.rename,
+                self.move,
+                self.delete,
+                self.members_added,
+                self.members_removed,
+                self.defaults,
+                self.rules_created,
+                self.rules_updated,
+                self.rules_deleted,
+                self.rules_activated,
+                self.rules_deactivated,
+            )
+        )
+
+
+class Plan(Frozen):
+    """Everything `apply` needs, and everything a reviewer reads."""
+
+    format_version: int = FORMAT_VERSION
+    summary: Summary
+    changes: Changes
+    steps: tuple[Step, ...]
+    fingerprints: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not self.steps and self.changes.empty
+
+
+def build(live: OrgState, changes: Changes, limits: Limits | None = None) -> Plan:
+    """The steps that turn `live` into the desired state `changes` was computed for."""
+    limits = limits or Limits()
+    builder = Builder(live)
+    refs = territory_steps(builder, changes, live, limits)
+    member_steps(builder, changes, refs, live.directory, limits)
+    defaults = default_steps(builder, changes, live.directory, limits)
+    rule_steps(builder, changes, live.directory, defaults)
+    steps = builder.finish()
+    return Plan(
+        summary=summarise(changes, steps),
+        changes=changes,
+        steps=steps,
+        fingerprints=fingerprints(live),
+    )
+
+
+def summarise(changes: Changes, steps: tuple[Step, ...]) -> Summary:
+    territories = changes.territories
+    gained = {e for m in changes.members for e in m.added}
+    lost = {e for m in changes.members for e in m.removed}
+    lost |= {e for t in territories for e in t.members_dropped}
+    rules = changes.rules
+    return Summary(
+        create=sum(t.action == "create" for t in territories),
+        update=sum(t.action == "update" and bool(t.fields) for t in territories),
+        rename=sum(t.renamed_from is not None for t in territories),
+        move=sum(t.moved_from is not None for t in territories),
+        delete=sum(t.action == "delete" for t in territories),
+        members_added=sum(len(m.added) for m in changes.members),
+        members_removed=sum(len(m.removed) for m in changes.members),
+        users_gaining=len(gained),
+        users_losing=len(lost),
+        defaults=len(changes.defaults),
+        rules_created=sum(r.action == "create" for r in rules),
+        rules_updated=sum(r.action == "update" for r in rules),
+        rules_deleted=sum(r.action == "delete" for r in rules),
+        rules_activated=sum(r.activation == "activate" for r in rules),
+        rules_deactivated=sum(r.activation == "deactivate" for r in rules),
+        api_calls=len(steps),
+        credits=len(steps),
+        levels=max((s.level for s in steps), default=0),
+    )
+
+
+def fingerprints(live: OrgState) -> dict[str, str]:
+    """A short hash of each live object the plan was computed against, by a stable key.
+
+    Index entries (`territories`, `rules:<module>`) catch objects added since the plan."""
+    found: dict[str, str] = {}
+    if live.territories is not None:
+        for t in live.territories:
+            found[f"territory:{t.id}"] = _digest(_territory_facts(t))
+        found["territories"] = _digest(sorted((t.id or "", t.key) for t in live.territories))
+    for module, share in (live.data_sharing or {}).items():
+        found[f"default:{module}"] = _digest(share.value)
+    for module, rules in (live.sharing_rules or {}).items():
+        for rule in rules:
+            found[f"rule:{module}:{rule.id}"] = _digest(rule.model_dump(mode="json"))
+        found[f"rules:{module}"] = _digest(sorted((r.id or "", r.key) for r in rules))
+    return dict(sorted(found.items()))
+
+
+def _territory_facts(territory: Territory) -> Any:
+    return {"name": territory.name, **territory.model_dump(mode="json", exclude={"name"})}
+
+
+def _digest(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

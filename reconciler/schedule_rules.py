@@ -1,0 +1,117 @@
+"""Data-sharing defaults and sharing-rule steps.
+
+Defaults for up to 100 modules go in one call. Sharing rules go one per call, and each
+module's rule steps form a chain: every write makes Zoho recompute that module's sharing
+(`CANNOT_PROCESS` until it is done), so a module's next write waits for its last one, while
+different modules proceed side by side. A module whose default changes starts its chain
+after the defaults call for the same reason. Deletes come first in a chain (room under the
+per-module cap), then creates and updates, each followed by its activation change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.diff import Changes, RuleChange
+from reconciler.model import Directory, Principal, PrincipalKind, SharingRule
+from reconciler.schedule import Builder, chunks
+from reconciler.steps import (
+    Action,
+    DefaultSetting,
+    Limits,
+    PrincipalRef,
+    Ref,
+    RuleFlag,
+    RulePayload,
+    RuleWrite,
+    SetDefaults,
+)
+
+
+def default_steps(
+    builder: Builder, changes: Changes, directory: Directory, limits: Limits
+) -> dict[str, int]:
+    """Add the defaults calls; return which step sets each module's default."""
+    modules = {m.name.casefold(): m for m in directory.modules}
+    settings = [
+        DefaultSetting(
+            module=Ref(name=c.module, id=_id(modules.get(c.module.casefold()))),
+            share_type=c.after,
+        )
+        for c in changes.defaults
+    ]
+    setter: dict[str, int] = {}
+    for batch in chunks(settings, limits.defaults_per_call):
+        step = builder.add(SetDefaults, action=Action.set_defaults, items=tuple(batch))
+        setter.update({s.module.name: step.id for s in batch})
+    return setter
+
+
+def _id(found: object | None) -> str | None:
+    return getattr(found, "id", None)
+
+
+def rule_steps(
+    builder: Builder, changes: Changes, directory: Directory, defaults: dict[str, int]
+) -> None:
+    last: dict[str, int] = {}
+    for change in changes.rules:
+        start = last.get(change.module, defaults.get(change.module))
+        after = [start] if start is not None else []
+        step_id = _rule(builder, change, directory, after)
+        if step_id is not None:
+            last[change.module] = step_id
+
+
+def _rule(builder: Builder, change: RuleChange, directory: Directory, after: list[int]) -> int:
+    if change.action == "delete":
+        assert change.live is not None
+        ref = Ref(name=change.name, id=change.live.id)
+        return builder.add(
+            RuleFlag, after=after, action=Action.delete_rule, module=change.module, rule=ref
+        ).id
+    assert change.desired is not None
+    ref = Ref(name=change.name, id=change.live.id if change.live else None)
+    if change.action in ("create", "update"):
+        action = Action.create_rule if change.action == "create" else Action.update_rule
+        payload = payload_of(change.desired, change.live, directory)
+        step = builder.add(
+            RuleWrite, after=after, action=action, module=change.module, rule=ref, payload=payload
+        )
+        after = [step.id]
+        if change.action == "create":
+            ref = Ref(name=change.name, created_by=step.id)
+    if change.activation is not None:
+        flag = Action.activate_rule if change.activation == "activate" else Action.deactivate_rule
+        after = [builder.add(RuleFlag, after=after, action=flag, module=change.module, rule=ref).id]
+    return after[0]
+
+
+def payload_of(desired: SharingRule, live: SharingRule | None, directory: Directory) -> RulePayload:
+    """The whole rule as Zoho takes it; keys the YAML leaves out keep their live value."""
+    managed = desired.managed_fields()
+    base = live if live is not None else desired
+
+    def pick(name: str) -> Any:
+        return getattr(desired if name in managed or live is None else base, name)
+
+    return RulePayload(
+        name=desired.name,
+        source=principal_ref(desired.source, directory) if desired.source else None,
+        criteria=desired.criteria,
+        target=principal_ref(desired.target, directory),
+        access=pick("access"),
+        superiors=pick("superiors"),
+    )
+
+
+def principal_ref(principal: Principal, directory: Directory) -> PrincipalRef:
+    pool = directory.roles if principal.kind is PrincipalKind.role else directory.groups
+    key = (principal.name or "").casefold()
+    found = next((n for n in pool if n.name.casefold() == key), None)
+    return PrincipalRef(
+        kind=principal.kind,
+        name=principal.name,
+        id=found.id if found and principal.kind is not PrincipalKind.all_users else None,
+        subordinates=principal.subordinates,
+    )
