@@ -1,0 +1,86 @@
+"""The ASGI app (Starlette): one catch-all endpoint that hands every request to the sandbox,
+so Zoho's own 404/400 answers, not a framework's, reach the client. The in-process transport
+and uvicorn drive this same app.
+
+A dropped call sends its headers and half its body and then stops: uvicorn closes the
+connection, the in-process transport raises, and the client sees a protocol error."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from starlette.applications import Starlette
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from reconciler.sandbox.exchange import Outcome, Request
+
+if TYPE_CHECKING:
+    from reconciler.sandbox.sandbox import Sandbox
+
+
+class SandboxEndpoint:
+    """A raw ASGI endpoint, so Starlette passes every method through unchanged."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = await read_request(scope, receive, self.sandbox.settings.max_body_bytes)
+        outcome = await self.sandbox.handle(request)
+        await send_outcome(send, outcome, head=scope["method"] == "HEAD")
+
+
+def create_app(sandbox: Sandbox) -> Starlette:
+    return Starlette(routes=[Route("/{path:path}", endpoint=SandboxEndpoint(sandbox))])
+
+
+async def read_request(scope: Scope, receive: Receive, limit: int) -> Request:
+    headers: dict[str, str] = {}
+    for name, value in scope.get("headers", []):
+        headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+    body, too_large = await _read_body(receive, limit)
+    host = headers.get("host") or "{}:{}".format(*scope.get("server") or ("localhost", 80))
+    return Request(
+        method=scope["method"],
+        path=scope["path"],
+        query=scope.get("query_string", b"").decode("latin-1"),
+        headers=headers,
+        body=body,
+        base_url=f"{scope.get('scheme', 'http')}://{host}",
+        body_too_large=too_large,
+    )
+
+
+async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), False
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return b"", True
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks), False
+
+
+async def send_outcome(send: Send, outcome: Outcome, head: bool = False) -> None:
+    status, headers, body = outcome.encoded()
+    if outcome.drop:
+        # Promise more bytes than will ever come, so no client can mistake it for an answer.
+        body = body or b"{}"
+        headers = [("content-length", str(len(body) + 1))] + [
+            h for h in headers if h[0] != "content-length"
+        ]
+    raw = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    if outcome.drop:
+        await send(
+            {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
+        )
+        return
+    await send({"type": "http.response.body", "body": b"" if head else body})

@@ -1,0 +1,292 @@
+"""Write a seed into an empty store. Everything goes in with `executemany` inside one
+transaction, so a benchmark org (5,000 users, 250 territories, 20,000 memberships) loads in
+well under a second."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.sandbox.seed import (
+    Seed,
+    SeedGroup,
+    SeedRefreshToken,
+    SeedRole,
+    SeedTerritory,
+)
+from reconciler.sandbox.store import mark_initialised, new_ids, set_meta
+from reconciler.sandbox.territory_names import api_name_for, name_key
+
+DEFAULT_RECORD_CAPS = {"Deals": 1}
+ROOT_DESCRIPTION = "Organization Parent Territory"
+
+
+class SeedError(ValueError):
+    """The seed refers to something it does not define."""
+
+
+@dataclass
+class _Names:
+    """Name -> id lookups built while loading, for cross-references."""
+
+    profiles: dict[str, str] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)
+    users: dict[str, str] = field(default_factory=dict)
+    groups: dict[str, str] = field(default_factory=dict)
+    territories: dict[str, str] = field(default_factory=dict)
+    group_ids: list[str] = field(default_factory=list)
+
+    def get(self, kind: str, key: str) -> str:
+        table: dict[str, str] = getattr(self, kind)
+        found = table.get(key.lower())
+        if found is None:
+            raise SeedError(f"seed refers to unknown {kind[:-1]} {key!r}")
+        return found
+
+
+def populate(db: sqlite3.Connection, seed: Seed, now: float) -> None:
+    names = _Names()
+    _org(db, seed, now)
+    _profiles(db, seed, names)
+    _roles(db, seed, names)
+    _users(db, seed, names, now)
+    set_meta(db, "admin_user", admin_user(seed, names))
+    _modules(db, seed)
+    _groups(db, seed, names, now)
+    _territories(db, seed, names, now)
+    _records(db, seed, names, now)
+    _clients(db, seed, names)
+    mark_initialised(db)
+
+
+def _org(db: sqlite3.Connection, seed: Seed, now: float) -> None:
+    org = seed.org
+    set_meta(db, "org", org.model_dump_json())
+    set_meta(db, "org_id", new_ids(db, 1)[0])
+    set_meta(db, "territory_management", org.territories_state())
+    set_meta(db, "created_at", repr(now))
+
+
+def _profiles(db: sqlite3.Connection, seed: Seed, names: _Names) -> None:
+    ids = new_ids(db, len(seed.profiles))
+    rows = [
+        (pid, p.name, p.description, int(p.custom), int(p.admin), n)
+        for n, (pid, p) in enumerate(zip(ids, seed.profiles, strict=True), 1)
+    ]
+    db.executemany("INSERT INTO profiles VALUES (?, ?, ?, ?, ?, ?)", rows)
+    names.profiles.update({p.name.lower(): pid for pid, p in zip(ids, seed.profiles, strict=True)})
+
+
+def _walk_roles(roles: list[SeedRole], parent: str | None) -> Iterator[tuple[SeedRole, str | None]]:
+    for role in roles:
+        yield role, parent
+        yield from _walk_roles(role.children, role.name)
+
+
+def _roles(db: sqlite3.Connection, seed: Seed, names: _Names) -> None:
+    flat = list(_walk_roles(seed.roles, None))
+    ids = new_ids(db, len(flat))
+    names.roles.update({role.name.lower(): rid for rid, (role, _) in zip(ids, flat, strict=True)})
+    rows = [
+        (
+            rid,
+            role.name,
+            names.get("roles", parent) if parent else None,
+            role.description,
+            int(role.share_with_peers),
+            n,
+        )
+        for n, (rid, (role, parent)) in enumerate(zip(ids, flat, strict=True), 1)
+    ]
+    db.executemany("INSERT INTO roles VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+
+def _users(db: sqlite3.Connection, seed: Seed, names: _Names, now: float) -> None:
+    ids = new_ids(db, len(seed.users))
+    names.users.update({u.email.lower(): uid for uid, u in zip(ids, seed.users, strict=True)})
+    rows = []
+    for n, (uid, user) in enumerate(zip(ids, seed.users, strict=True), 1):
+        boss = names.get("users", user.reports_to) if user.reports_to else None
+        rows.append(
+            (
+                uid,
+                str(70_000_000 + n),
+                user.email,
+                user.first_name,
+                user.last_name,
+                user.status,
+                int(user.confirmed),
+                names.get("roles", user.role),
+                names.get("profiles", user.profile),
+                boss,
+                now,
+                now,
+                n,
+            )
+        )
+    db.executemany("INSERT INTO users VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+
+
+def _modules(db: sqlite3.Connection, seed: Seed) -> None:
+    ids = new_ids(db, len(seed.modules))
+    for n, (mid, mod) in enumerate(zip(ids, seed.modules, strict=True), 1):
+        cap = mod.record_territory_cap or DEFAULT_RECORD_CAPS.get(mod.api_name)
+        db.execute(
+            "INSERT INTO modules VALUES (?,?,?,?,?,?,?,?,?,0,?)",
+            (
+                mid,
+                mod.api_name,
+                mod.singular or mod.api_name.rstrip("s"),
+                mod.plural or mod.api_name,
+                mod.share_type,
+                int(mod.public_in_portals),
+                int(mod.sharing_rules),
+                int(mod.territories),
+                cap,
+                n,
+            ),
+        )
+        field_ids = new_ids(db, len(mod.fields))
+        db.executemany(
+            "INSERT INTO fields VALUES (?,?,?,?,?,?)",
+            [
+                (fid, mod.api_name, f.api_name, f.label or f.api_name.replace("_", " "), f.type, i)
+                for i, (fid, f) in enumerate(zip(field_ids, mod.fields, strict=True), 1)
+            ],
+        )
+
+
+def _groups(db: sqlite3.Connection, seed: Seed, names: _Names, now: float) -> None:
+    ids = new_ids(db, len(seed.groups))
+    names.groups.update({g.name.lower(): gid for gid, g in zip(ids, seed.groups, strict=True)})
+    names.group_ids = ids
+    for n, (gid, group) in enumerate(zip(ids, seed.groups, strict=True), 1):
+        db.execute(
+            "INSERT INTO groups VALUES (?,?,?,?,?)", (gid, group.name, group.description, now, n)
+        )
+    # Sources come after every group exists; territory sources after territories (below).
+    for gid, group in zip(ids, seed.groups, strict=True):
+        _group_sources(db, gid, group, names, kinds=("user", "role", "group"))
+
+
+def _group_sources(
+    db: sqlite3.Connection, gid: str, group: SeedGroup, names: _Names, kinds: tuple[str, ...]
+) -> None:
+    rows = []
+    for n, src in enumerate(group.sources, 1):
+        kind, ref = _source_ref(src.model_dump())
+        if kind in kinds:
+            rows.append((gid, kind + "s", names.get(kind + "s", ref), int(src.subordinates), n))
+    db.executemany("INSERT INTO group_sources VALUES (?,?,?,?,?)", rows)
+
+
+def _source_ref(src: dict[str, Any]) -> tuple[str, str]:
+    given = [(kind, src[kind]) for kind in ("user", "role", "territory", "group") if src[kind]]
+    if len(given) != 1:
+        raise SeedError(f"a group source names exactly one of user/role/territory/group: {src}")
+    return given[0]
+
+
+def _territories(db: sqlite3.Connection, seed: Seed, names: _Names, now: float) -> None:
+    admin = admin_user(seed, names)
+    root = SeedTerritory(
+        name=seed.org.name,
+        manager=None,
+        permission_type="read_only",
+        description=ROOT_DESCRIPTION,
+        users=seed.root_users,
+        children=seed.territories,
+    )
+    flat = list(_walk_territories([root], None))
+    ids = new_ids(db, len(flat))
+    names.territories.update({t.name.lower(): tid for tid, (t, _) in zip(ids, flat, strict=True)})
+    rows: list[tuple[object, ...]] = []
+    members: list[tuple[str, str, int]] = []
+    for n, (tid, (terr, parent)) in enumerate(zip(ids, flat, strict=True), 1):
+        manager = names.get("users", terr.manager) if terr.manager else (admin if n == 1 else None)
+        rows.append(
+            (
+                tid,
+                terr.name,
+                name_key(terr.name),
+                api_name_for(terr.name),
+                names.get("territories", parent) if parent else None,
+                manager,
+                terr.permission_type,
+                terr.description,
+                None,
+                None,
+                None,
+                admin,
+                admin,
+                now,
+                now,
+                n,
+            )
+        )
+        members += [(tid, names.get("users", email), len(members) + 1) for email in terr.users]
+    db.executemany("INSERT INTO territories VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+    db.executemany("INSERT INTO territory_users VALUES (?,?,?)", members)
+    for gid, group in zip(names.group_ids, seed.groups, strict=True):
+        _group_sources(db, gid, group, names, kinds=("territory",))
+
+
+def _walk_territories(
+    items: list[SeedTerritory], parent: str | None
+) -> Iterator[tuple[SeedTerritory, str | None]]:
+    for terr in items:
+        yield terr, parent
+        yield from _walk_territories(terr.children, terr.name)
+
+
+def _records(db: sqlite3.Connection, seed: Seed, names: _Names, now: float) -> None:
+    admin = admin_user(seed, names)
+    for module, records in seed.records.items():
+        ids = new_ids(db, len(records))
+        for n, (rid, record) in enumerate(zip(ids, records, strict=True), 1):
+            data = {k: v for k, v in record.items() if k not in ("owner", "territories")}
+            owner = names.get("users", record["owner"]) if record.get("owner") else admin
+            db.execute(
+                "INSERT INTO records VALUES (?,?,?,?,?,?,?)",
+                (module, rid, json.dumps(data), owner, now, now, n),
+            )
+            db.executemany(
+                "INSERT INTO record_territories VALUES (?,?,?,?)",
+                [
+                    (module, rid, names.get("territories", t), i)
+                    for i, t in enumerate(record.get("territories") or [], 1)
+                ],
+            )
+
+
+def _clients(db: sqlite3.Connection, seed: Seed, names: _Names) -> None:
+    for client in seed.oauth_clients:
+        user = names.get("users", client.user) if client.user else admin_user(seed, names)
+        db.execute(
+            "INSERT INTO oauth_clients VALUES (?,?,?,?)",
+            (client.client_id, client.client_secret, user, json.dumps(client.scopes)),
+        )
+        for token in client.refresh_tokens:
+            tok, granted = (
+                (token.token, token.scopes)
+                if isinstance(token, SeedRefreshToken)
+                else (token, client.scopes)
+            )
+            db.execute(
+                "INSERT INTO refresh_tokens VALUES (?,?,?)",
+                (tok, client.client_id, json.dumps(granted)),
+            )
+
+
+def admin_user(seed: Seed, names: _Names) -> str:
+    """The user tokens act as: `org.admin`, else the first user with an admin profile."""
+    if seed.org.admin:
+        return names.get("users", seed.org.admin)
+    admins = {p.name.lower() for p in seed.profiles if p.admin}
+    for user in seed.users:
+        if user.profile.lower() in admins:
+            return names.get("users", user.email)
+    return names.get("users", seed.users[0].email)

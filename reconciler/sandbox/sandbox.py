@@ -1,0 +1,138 @@
+"""The `Sandbox`: one emulated org (its SQLite store), its settings, faults, clock and request
+log. Both ways in (`SandboxTransport`, the served app) call `Sandbox.handle`."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from reconciler.sandbox import dispatch, log
+from reconciler.sandbox.clock import Clock, system_clock
+from reconciler.sandbox.exchange import Outcome, Request
+from reconciler.sandbox.faults import Faults
+from reconciler.sandbox.limits import Gate
+from reconciler.sandbox.oauth import issue
+from reconciler.sandbox.populate import populate
+from reconciler.sandbox.seed import Seed, demo_seed
+from reconciler.sandbox.settings import SandboxSettings, edition_concurrency
+from reconciler.sandbox.store import MEMORY, Store, get_meta, set_meta
+
+TERRITORY_STATES = ("enabled", "disabled", "not_enabled")
+
+
+class Sandbox:
+    """An emulated Zoho CRM org.
+
+    `db` is a SQLite file (created and seeded when missing or empty) or ":memory:".
+    `seed` is used only when the database is new; the default is the demo org.
+    `clock` returns epoch seconds; tests pass a fake one and advance it instead of sleeping.
+    """
+
+    def __init__(
+        self,
+        db: str | Path = MEMORY,
+        settings: SandboxSettings | None = None,
+        clock: Clock = system_clock,
+        seed: Seed | None = None,
+    ) -> None:
+        self.store = Store(db)
+        self.clock = clock
+        self.faults = Faults()
+        self.gate = Gate()
+        self._settings = settings or SandboxSettings()
+        if self.store.is_empty():
+            with self.store.transaction() as tx:
+                populate(tx, seed or demo_seed(), clock())
+        with self.store.transaction() as tx:
+            self._org_edition = str(json.loads(get_meta(tx, "org") or "{}").get("edition"))
+
+    @property
+    def settings(self) -> SandboxSettings:
+        return self._settings
+
+    def configure(self, **changes: Any) -> SandboxSettings:
+        """Change settings at run time, e.g. `configure(latency_s=0.05)`."""
+        self._settings = dataclasses.replace(self._settings, **changes)
+        return self._settings
+
+    def now(self) -> float:
+        return self.clock()
+
+    def concurrency_limit(self) -> int:
+        if self._settings.concurrency_limit is not None:
+            return self._settings.concurrency_limit
+        return edition_concurrency(self._settings.edition or self._org_edition)
+
+    async def handle(self, request: Request) -> Outcome:
+        return await dispatch.handle(self, request)
+
+    def issue_token(self, client_id: str = "sandbox", scopes: list[str] | None = None) -> str:
+        """An access token for `client_id` without the OAuth round trip (tests, the CLI)."""
+        with self.store.transaction() as db:
+            client = db.execute(
+                "SELECT * FROM oauth_clients WHERE client_id = ?", (client_id,)
+            ).fetchone()
+            if client is None:
+                raise KeyError(f"no OAuth client {client_id!r} in this sandbox")
+            granted = scopes if scopes is not None else json.loads(client["scopes"])
+            return issue(
+                db,
+                client_id,
+                client["user_id"],
+                granted,
+                self.now(),
+                self._settings.token_lifetime_s,
+            )
+
+    def set_territory_management(self, state: str) -> None:
+        """Switch the org's Territory Management feature: enabled, disabled, not_enabled."""
+        if state not in TERRITORY_STATES:
+            raise ValueError(f"state must be one of {TERRITORY_STATES}")
+        with self.store.transaction() as db:
+            set_meta(db, "territory_management", state)
+
+    def stats(self) -> dict[str, Any]:
+        with self.store.transaction() as db:
+            return log.stats(db, self.now())
+
+    def reset_stats(self) -> None:
+        with self.store.transaction() as db:
+            log.reset(db)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def reset(db_path: str | Path, seed: Seed | None = None) -> None:
+    """Recreate the org in `db_path` from `seed` (the demo org by default)."""
+    path = Path(db_path)
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    Sandbox(path, seed=seed or demo_seed()).close()
+
+
+def read_stats(db_path: str | Path, clear: bool = False) -> dict[str, Any]:
+    """The request log of a sandbox database, e.g. one a server in another process writes."""
+    store = Store(db_path)
+    try:
+        with store.transaction() as db:
+            result = log.stats(db, system_clock())
+            if clear:
+                log.reset(db)
+        return result
+    finally:
+        store.close()
