@@ -73,14 +73,21 @@ class Plan(Frozen):
     changes: Changes
     steps: tuple[Step, ...]
     fingerprints: dict[str, str] = Field(default_factory=dict)
+    tree: dict[str, str | None] = Field(
+        default_factory=dict,
+        description="Every territory the plan shows, by name, with its parent's name: the "
+        "desired tree, plus deleted territories under their live parent.",
+    )
 
     @property
     def empty(self) -> bool:
         return not self.steps and self.changes.empty
 
 
-def build(live: OrgState, changes: Changes, limits: Limits | None = None) -> Plan:
-    """The steps that turn `live` into the desired state `changes` was computed for."""
+def build(
+    live: OrgState, desired: OrgState, changes: Changes, limits: Limits | None = None
+) -> Plan:
+    """The steps that turn `live` into `desired`; `changes` is `diff(live, desired)`."""
     limits = limits or Limits()
     builder = Builder(live)
     refs = territory_steps(builder, changes, live, limits)
@@ -93,7 +100,16 @@ def build(live: OrgState, changes: Changes, limits: Limits | None = None) -> Pla
         changes=changes,
         steps=steps,
         fingerprints=fingerprints(live),
+        tree=_tree(desired, changes),
     )
+
+
+def _tree(desired: OrgState, changes: Changes) -> dict[str, str | None]:
+    tree = {t.name: t.parent for t in desired.territories or ()}
+    for change in changes.territories:
+        if change.action == "delete":
+            tree[change.name] = change.parent
+    return tree
 
 
 def summarise(changes: Changes, steps: tuple[Step, ...]) -> Summary:

@@ -61,6 +61,7 @@ def _payload(saved: SavedPlan) -> dict[str, Any]:
         "changes": plan.changes.model_dump(mode="json", exclude_unset=True, by_alias=True),
         "steps": [s.model_dump(mode="json", exclude_unset=True) for s in plan.steps],
         "fingerprints": plan.fingerprints,
+        "tree": plan.tree,
     }
 
 
@@ -98,6 +99,7 @@ def _saved(payload: dict[str, Any]) -> SavedPlan:
             "changes": payload["changes"],
             "steps": payload["steps"],
             "fingerprints": payload["fingerprints"],
+            "tree": payload["tree"],
         }
     )
     return SavedPlan(

@@ -130,7 +130,7 @@ def expected_tree(live: OrgState, desired: OrgState) -> set[tuple[str, str | Non
 
 def converge(live: OrgState, desired: OrgState, limits: Limits | None = None) -> Plan:
     limits = limits or Limits()
-    plan = build(live, diff(live, desired), limits)
+    plan = build(live, desired, diff(live, desired), limits)
     simulation = Simulation(live, limits)
     simulation.run(plan)
     assert simulation.tree() == expected_tree(live, desired)
@@ -148,7 +148,7 @@ LIVE = org(
 
 def test_empty_diff_gives_an_empty_plan() -> None:
     desired = org(*(want(t.name, t.parent) for t in LIVE.territories or ()))
-    plan = build(LIVE, diff(LIVE, desired))
+    plan = build(LIVE, desired, diff(LIVE, desired))
     assert plan.empty and plan.summary.api_calls == 0
 
 
@@ -313,7 +313,8 @@ def test_rules_chain_per_module_and_run_beside_territories() -> None:
 def test_a_rule_payload_keeps_unmanaged_live_values() -> None:
     live = org(sharing_rules={"Deals": (live_rule("R", superiors=True, access="read"),)})
     wanted = rule("R", access="read_write_delete")
-    plan = build(live, diff(live, org(sharing_rules={"Deals": (wanted,)})))
+    desired = org(sharing_rules={"Deals": (wanted,)})
+    plan = build(live, desired, diff(live, desired))
     (step,) = plan.steps
     assert step.action is Action.update_rule
     assert step.payload.superiors is True  # type: ignore[union-attr]
@@ -323,21 +324,21 @@ def test_a_rule_payload_keeps_unmanaged_live_values() -> None:
 
 def test_planning_twice_gives_the_same_plan() -> None:
     desired = org(want("Zylker"), want("Z", "Zylker", users=["amy", "eve"]), want("EMEA", "Z"))
-    first = build(LIVE, diff(LIVE, desired))
-    second = build(LIVE, diff(LIVE, desired))
+    first = build(LIVE, desired, diff(LIVE, desired))
+    second = build(LIVE, desired, diff(LIVE, desired))
     assert first.model_dump_json() == second.model_dump_json()
 
 
 def test_fingerprints_change_when_the_live_object_does() -> None:
     desired = org(want("Zylker"))
-    before = build(LIVE, diff(LIVE, desired)).fingerprints
+    before = build(LIVE, desired, diff(LIVE, desired)).fingerprints
     changed = org(
         *(
             t if t.name != "EMEA" else live_t("EMEA", "Zylker", description="x")
             for t in LIVE.territories or ()
         )
     )
-    after = build(changed, diff(changed, desired)).fingerprints
+    after = build(changed, desired, diff(changed, desired)).fingerprints
     assert {k for k in before if before[k] != after.get(k)} == {"territory:t-emea"}
 
 
@@ -383,6 +384,7 @@ def test_any_tree_to_any_tree(live: OrgState, desired: OrgState, limits: Limits)
 @pytest.mark.parametrize("email", [user("amy"), user("zed")])
 def test_unknown_users_have_no_id(email: str) -> None:
     live = org(live_t("Zylker"), live_t("T", "Zylker"))
-    plan = build(live, diff(live, org(want("Zylker"), want("T", "Zylker", users=[email]))))
+    desired = org(want("Zylker"), want("T", "Zylker", users=[email]))
+    plan = build(live, desired, diff(live, desired))
     (step,) = plan.steps
     assert (step.users[0].id is None) == (email == user("zed"))  # type: ignore[union-attr]

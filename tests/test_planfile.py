@@ -27,7 +27,7 @@ DESIRED = org(
 
 
 def saved() -> SavedPlan:
-    plan = build(LIVE, diff(LIVE, DESIRED))
+    plan = build(LIVE, DESIRED, diff(LIVE, DESIRED))
     return SavedPlan(
         plan=plan,
         target=Target(kind="sandbox", api_domain="http://sandbox.invalid"),

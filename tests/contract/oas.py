@@ -205,15 +205,12 @@ class Contract:
         self, check: Check, op: Operation, uri: str, parsed: Any, where: dict[str, str]
     ) -> list[Violation]:
         keys = dict(family=op.family, method=op.method, template=op.template)
+        keys["status"] = str(check.status)
         found = []
         for error in self.validator(uri).iter_errors(parsed):
-            path, message = describe(error)
-            status = str(check.status)
-            if deviations.find(
-                Effect.IGNORE, status=status, json_path=path, message=error.message, **keys
-            ):
-                continue
-            found.append(self._v(check, "schema", message, where, json_path=path))
+            if not ignorable(error, keys):
+                path, message = describe(error)
+                found.append(self._v(check, "schema", message, where, json_path=path))
         return found
 
     @staticmethod
@@ -254,6 +251,14 @@ def parse_body(check: Check, body: Any) -> Any:
         return EMPTY
 
 
+def ignorable(error: ValidationError, keys: dict[str, str]) -> bool:
+    """True when an IGNORE deviation covers the error; a failed union is covered when every
+    error of one of its branches is (that branch then passes, as far as we are concerned)."""
+    if deviations.find(Effect.IGNORE, json_path=error.json_path, message=error.message, **keys):
+        return True
+    return any(all(ignorable(sub, keys) for sub in errs) for errs in branches(error))
+
+
 def describe(error: ValidationError) -> tuple[str, str]:
     """(JSON path, message); for a failed oneOf/anyOf, those of the branch that came closest."""
     if not error.context:
@@ -270,12 +275,17 @@ def closest_branch_error(error: ValidationError) -> ValidationError:
     `oneOf: [error shapes]` unions would leave only "not valid under any of the given schemas".
     """
     while error.context:
-        branches: dict[object, list[ValidationError]] = {}
-        for sub in error.context:
-            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
-        furthest = max(branches.values(), key=lambda errs: (depth(errs), -len(errs)))
+        furthest = max(branches(error), key=lambda errs: (depth(errs), -len(errs)))
         error = max(furthest, key=lambda sub: len(sub.absolute_path))
     return error
+
+
+def branches(error: ValidationError) -> list[list[ValidationError]]:
+    """The errors of a failed oneOf/anyOf, grouped by the branch they belong to."""
+    grouped: dict[object, list[ValidationError]] = {}
+    for sub in error.context or []:
+        grouped.setdefault(sub.relative_schema_path[0], []).append(sub)
+    return list(grouped.values())
 
 
 def depth(errors: list[ValidationError]) -> int:
