@@ -13,6 +13,7 @@ schema gaps and spec bugs are reconciled in deviations.py, nowhere else.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,13 +21,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
 from referencing import Registry
 
 from tests.contract import deviations
 from tests.contract.deviations import UNKNOWN_METHOD, UNKNOWN_PATH, Effect
 from tests.contract.documents import SpecFile, build_registry, load_spec_files
+from tests.contract.failures import describe, ignorable
 from tests.contract.operations import Operation, index_operations
 from tests.contract.regexes import SpecValidator
 from tests.contract.routes import Routes
@@ -146,14 +147,53 @@ class Contract:
     def _check_undeclared(self, check: Check, parsed: Any) -> None:
         for op in check.operations:
             fields = dict(family=op.family, method=op.method, template=op.template)
-            allowed = deviations.find(Effect.ALLOW_STATUS, status=str(check.status), **fields)
+            fields["status"] = str(check.status)
+            multi = deviations.find(Effect.MULTI_STATUS, **fields)
+            allowed = multi or deviations.find(Effect.ALLOW_STATUS, **fields)
             if allowed is not None:
                 check.unchecked.append(f"status {check.status}: {allowed.reason}")
-                self._check_envelope(check, parsed)
+                if multi:
+                    self._check_items(check, parsed)
+                else:
+                    self._check_envelope(check, parsed)
                 return
         declared = sorted({s for op in check.operations for s in op.responses})
         message = f"status {check.status} is not declared (declared: {', '.join(declared)})"
         check.violation("undeclared_status", message, template=check.operations[0].template)
+
+    def _check_items(self, check: Check, parsed: Any) -> None:
+        """A multi-status batch: each item must be a success or an error item of the operation."""
+        if not (isinstance(parsed, dict) and len(parsed) == 1):
+            check.violation("schema", "not a batch {<resource>: [per-item results]}", json_path="$")
+            return
+        [(key, items)] = parsed.items()
+        schemas = self._item_schemas(check)
+        for index, item in enumerate(items if isinstance(items, list) else [items]):
+            # An item saying "error" is reported against the error schema, else the success one.
+            wants = "4" if isinstance(item, dict) and item.get("status") == "error" else "2"
+            tries = [
+                (status[0] != wants, self._schema_violations(check, op, uri, {key: [item]}))
+                for op, status, uri in schemas
+            ]
+            if tries and all(found for _, found in tries):
+                _, best = min(tries, key=lambda t: (t[0], len(t[1])))
+                first, at = f"$.{key}[0]", f"$.{key}[{index}]"
+                for found in best:
+                    path = (found.json_path or "$").replace(first, at, 1)
+                    check.violations.append(dataclasses.replace(found, json_path=path))
+
+    def _item_schemas(self, check: Check) -> list[tuple[Operation, str, str]]:
+        """The success (2xx) and 400 schemas of the operation, after skips and precedence."""
+        usable = [
+            (op, status, spec.schema_uri)
+            for op in check.operations
+            for status, spec in op.responses.items()
+            if spec.schema_uri and (status.startswith("2") or status == "400")
+            if not deviations.find(
+                Effect.SKIP_SCHEMA, schema=spec.schema_uri, **keys_of(op, status)
+            )
+        ]
+        return [(op, s, uri) for op, s, uri in usable if not outranked(op, s, usable)]
 
     def _check_envelope(self, check: Check, parsed: Any) -> None:
         if parsed is EMPTY:
@@ -179,8 +219,7 @@ class Contract:
         """The violations against op's schema; None when op's schema is not to be used."""
         spec = op.response_for(check.status)
         assert spec is not None
-        keys = dict(family=op.family, method=op.method, template=op.template)
-        keys["status"] = str(check.status)
+        keys = keys_of(op, str(check.status))
         where = dict(family=op.family, template=op.template, schema=spec.schema_uri or op.uri)
         skipped = deviations.find(Effect.SKIP_SCHEMA, schema=spec.schema_uri or "", **keys)
         if skipped is not None:
@@ -199,13 +238,13 @@ class Contract:
             return None
         if parsed is EMPTY:
             return [self._v(check, "not_json", "empty body where JSON is declared", where)]
-        return self._schema_violations(check, op, spec.schema_uri, parsed, where)
+        return self._schema_violations(check, op, spec.schema_uri, parsed)
 
     def _schema_violations(
-        self, check: Check, op: Operation, uri: str, parsed: Any, where: dict[str, str]
+        self, check: Check, op: Operation, uri: str, parsed: Any
     ) -> list[Violation]:
-        keys = dict(family=op.family, method=op.method, template=op.template)
-        keys["status"] = str(check.status)
+        keys = keys_of(op, str(check.status))
+        where = dict(family=op.family, template=op.template, schema=uri)
         found = []
         for error in self.validator(uri).iter_errors(parsed):
             if not ignorable(error, keys):
@@ -230,6 +269,17 @@ def load_contract(directory: Path) -> Contract:
     return Contract(files, build_registry(directory, files))
 
 
+def keys_of(op: Operation, status: str) -> dict[str, str]:
+    """The fields deviations are matched on."""
+    return dict(family=op.family, method=op.method, template=op.template, status=status)
+
+
+def outranked(op: Operation, status: str, usable: list[tuple[Operation, str, str]]) -> bool:
+    """The SUPERSEDED rule for one status: another family also has a schema for it."""
+    others = any(other.family != op.family and s == status for other, s, _ in usable)
+    return others and deviations.find(Effect.SUPERSEDED, family=op.family) is not None
+
+
 def has_schema(op: Operation, status: int) -> bool:
     spec = op.response_for(status)
     return spec is not None and spec.schema_uri is not None
@@ -249,48 +299,3 @@ def parse_body(check: Check, body: Any) -> Any:
     except ValueError as error:
         check.violation("not_json", f"body is not JSON: {error}")
         return EMPTY
-
-
-def ignorable(error: ValidationError, keys: dict[str, str]) -> bool:
-    """True when an IGNORE deviation covers the error; a failed union is covered when every
-    error of one of its branches is (that branch then passes, as far as we are concerned)."""
-    if deviations.find(Effect.IGNORE, json_path=error.json_path, message=error.message, **keys):
-        return True
-    return any(all(ignorable(sub, keys) for sub in errs) for errs in branches(error))
-
-
-def describe(error: ValidationError) -> tuple[str, str]:
-    """(JSON path, message); for a failed oneOf/anyOf, those of the branch that came closest."""
-    if not error.context:
-        return error.json_path, shorten(error.message)
-    closest = closest_branch_error(error)
-    union = f"closest {error.validator} branch at {error.json_path}"
-    return closest.json_path, f"{shorten(closest.message)} ({union})"
-
-
-def closest_branch_error(error: ValidationError) -> ValidationError:
-    """Descend through unions to the deepest error of the branch that got furthest.
-
-    jsonschema's best_match gives up when two branches tie, which for Zoho's many
-    `oneOf: [error shapes]` unions would leave only "not valid under any of the given schemas".
-    """
-    while error.context:
-        furthest = max(branches(error), key=lambda errs: (depth(errs), -len(errs)))
-        error = max(furthest, key=lambda sub: len(sub.absolute_path))
-    return error
-
-
-def branches(error: ValidationError) -> list[list[ValidationError]]:
-    """The errors of a failed oneOf/anyOf, grouped by the branch they belong to."""
-    grouped: dict[object, list[ValidationError]] = {}
-    for sub in error.context or []:
-        grouped.setdefault(sub.relative_schema_path[0], []).append(sub)
-    return list(grouped.values())
-
-
-def depth(errors: list[ValidationError]) -> int:
-    return max(len(e.absolute_path) for e in errors)
-
-
-def shorten(text: str, limit: int = 300) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."

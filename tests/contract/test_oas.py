@@ -107,7 +107,7 @@ def applies(d: Deviation, op: Operation) -> bool:
         for status, spec in op.responses.items()
         if d.matches(d.effect, status=status, schema=spec.schema_uri or "")
     ]
-    if d.effect is Effect.ALLOW_STATUS:  # only useful where the status is not declared
+    if d.effect in (Effect.ALLOW_STATUS, Effect.MULTI_STATUS):  # useful where it is undeclared
         return not statuses
     return bool(statuses)
 
@@ -277,6 +277,7 @@ def test_status_and_body_rules(oas: Contract, status: int, body: Any, kind: str)
         ("GET", "/crm/v8/settings/data_sharing/rules", 200, "§13 #9"),
         ("GET", "/crm/v8/settings/data_sharing/rules", 401, "§1"),
         ("GET", "/crm/v8/settings/user_groups/actions/deletion_jobs", 200, "§13 #12"),
+        ("GET", "/crm/v8/settings/data_sharing/rules/actions/summary", 204, "§6.1"),
         ("GET", "/crm/v8/no/such/path", 404, "§1"),
         ("PATCH", TERRITORIES, 405, "§1"),
     ],
@@ -288,6 +289,37 @@ def test_accepted_deviations_say_why(
     check = oas.check_response(method, path, status, body)
     assert check.violations == []
     assert note is None or any(note in text for text in check.unchecked)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [TERRITORIES, "/crm/v8/Accounts/actions/assign_territories"],  # plain, and in a oneOf
+)
+def test_every_documented_401_code_passes(oas: Contract, path: str) -> None:
+    for code, message in [("INVALID_TOKEN", "invalid oauth token"), ("OAUTH_SCOPE_MISMATCH", "x")]:
+        body = {**AUTH_FAILED, "code": code, "message": message}
+        check = oas.check_response("POST" if "assign" in path else "GET", path, 401, body)
+        assert check.violations == [] and check.validated_by, code
+    wrong = oas.validate_response("GET", TERRITORIES, 401, {**AUTH_FAILED, "code": "NOPE"})
+    assert [v.json_path for v in wrong] == ["$.code"]
+
+
+def test_a_multi_status_batch_is_checked_item_by_item(oas: Contract) -> None:
+    duplicate = {
+        "code": "DUPLICATE_DATA",
+        "details": {"api_name": "name", "json_path": "$.territories[1].name"},
+        "message": "Duplicate Territory Name Found",
+        "status": "error",
+    }
+    mixed = {"territories": [*CREATED["territories"], duplicate]}
+    assert oas.validate_response("POST", TERRITORIES, 207, mixed) == []
+    broken = created(details={})["territories"][0]
+    violations = oas.validate_response(
+        "POST", TERRITORIES, 207, {"territories": [duplicate, broken]}
+    )
+    assert [v.json_path for v in violations] == ["$.territories[1].details"]
+    [not_a_batch] = oas.validate_response("POST", TERRITORIES, 207, [duplicate])
+    assert not_a_batch.message.startswith("not a batch")
 
 
 # --- (d) where the specs are, and what happens when they are not --------------------------
