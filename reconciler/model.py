@@ -341,6 +341,9 @@ class Directory(Frozen):
     modules: tuple[Named, ...] = ()
     fields: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     current_user: str | None = None
+    org_id: str | None = None
+    org_name: str | None = None
+    edition: str | None = None
 
     def model_copy(
         self, *, update: Mapping[str, Any] | None = None, deep: bool = False

@@ -26,7 +26,7 @@ def bad_file(tmp_path: Path) -> Path:
 def test_validate_ok_exits_0_with_a_summary() -> None:
     result = CliRunner().invoke(main, ["validate", str(EXAMPLE)])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("ok: 1 file valid (10 territories,")
+    assert result.output.startswith("ok: 1 file valid (11 territories,")
 
 
 def test_validate_reports_every_error_then_a_summary(bad_file: Path) -> None:

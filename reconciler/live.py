@@ -1,0 +1,241 @@
+"""Read the live org into an `OrgState`, with the fewest calls for what is managed.
+
+The calls, for an org of U users, T territories, G groups and R sharing rules:
+
+    1                       GET /org (id, name, edition)
+    ceil(U/200)             GET /users?type=AllUsers (ids <-> emails)
+    territories managed:
+      1                     GET /users?type=CurrentUser (who may not be changed user-side)
+      ceil(T/200)           GET /settings/territories?include=<all three criteria>
+      ceil(T/200)           GET /settings/territories/actions/associated_users_count
+      sum ceil(n_t/200)     GET /settings/territories/{t}/users, only for territories whose
+                            membership is managed or that will be deleted, and n_t > 0
+    data_sharing managed:
+      1                     GET /settings/data_sharing (also names the org's modules)
+    sharing_rules managed:
+      1 + ceil(G/200)       GET /settings/roles, GET /settings/user_groups
+      ceil(R/200)           GET /settings/data_sharing/rules (all modules in one listing
+                            when more than one module is managed; else ?module=M)
+    1 per module            GET /settings/fields?module=M, for modules the YAML's criteria use
+
+`lower_bound()` computes the same figure from an org's size; a test holds `read` to it.
+Independent reads run concurrently (the client bounds the concurrency).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from reconciler import wire
+from reconciler.model import (
+    RULE_KINDS,
+    Directory,
+    OrgState,
+    SharingRule,
+    Territory,
+    territory_key,
+)
+
+PAGE = 200
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What to read. `members_of` holds the keys of territories whose membership is
+    managed; `keep` the desired names (and former names) so that territories about to be
+    deleted have their members read too (who loses access)."""
+
+    territories: bool = False
+    members_of: frozenset[str] | None = frozenset()  # None: every territory
+    keep: frozenset[str] | None = None  # None: nothing is deleted (export)
+    data_sharing: bool = False
+    rule_modules: tuple[str, ...] | None = ()  # None: every module
+    field_modules: tuple[str, ...] = ()
+
+    @classmethod
+    def everything(cls) -> Scope:
+        return cls(territories=True, members_of=None, data_sharing=True, rule_modules=None)
+
+    @classmethod
+    def for_config(cls, desired: OrgState) -> Scope:
+        territories = desired.territories
+        members = frozenset(t.key for t in territories or () if t.users is not None)
+        keep = frozenset(
+            territory_key(n) for t in territories or () for n in (t.name, *t.previously)
+        )
+        rules = tuple(sorted(desired.sharing_rules or {}))
+        return cls(
+            territories=territories is not None,
+            members_of=members,
+            keep=keep if territories is not None else None,
+            data_sharing=desired.data_sharing is not None,
+            rule_modules=rules if desired.sharing_rules is not None else (),
+            field_modules=criteria_modules(desired),
+        )
+
+
+def criteria_modules(desired: OrgState) -> tuple[str, ...]:
+    """Modules whose fields the desired criteria name (their fields are checked)."""
+    found = {RULE_KINDS[k] for t in desired.territories or () for k in RULE_KINDS if getattr(t, k)}
+    for module, rules in (desired.sharing_rules or {}).items():
+        if any(r.criteria is not None for r in rules):
+            found.add(module)
+    return tuple(sorted(found))
+
+
+class Reader(Protocol):
+    """The client methods `read` uses (reconciler.client.ZohoClient provides them)."""
+
+    async def get_org(self) -> dict[str, Any]: ...
+    async def list_users(self, type_: str = ...) -> list[dict[str, Any]]: ...
+    async def current_user(self) -> dict[str, Any] | None: ...
+    async def list_territories(self, include_criteria: bool = ...) -> list[dict[str, Any]]: ...
+    async def associated_user_counts(self) -> list[dict[str, Any]]: ...
+    async def list_territory_users(self, territory_id: str) -> list[dict[str, Any]]: ...
+    async def get_data_sharing(self) -> list[dict[str, Any]]: ...
+    async def list_roles(self) -> list[dict[str, Any]]: ...
+    async def list_groups(self) -> list[dict[str, Any]]: ...
+    async def list_sharing_rules(self, module: str | None = ...) -> list[dict[str, Any]]: ...
+    async def list_fields(self, module: str) -> list[dict[str, Any]]: ...
+
+
+async def read(client: Reader, scope: Scope) -> OrgState:
+    """The live org as far as `scope` reaches, ids on every object."""
+    org, users, current = await asyncio.gather(
+        client.get_org(),
+        client.list_users("AllUsers"),
+        client.current_user() if scope.territories else _none(),
+    )
+    directory = Directory(
+        users=tuple(wire.user_from_wire(u) for u in users),
+        current_user=str(current["id"]) if current else None,
+        **_org_facts(org),
+    )
+    parts = await asyncio.gather(
+        _territories(client, scope, directory) if scope.territories else _none(),
+        client.get_data_sharing() if scope.data_sharing else _none(),
+        _rules(client, scope) if scope.rule_modules != () else _none(),
+        _fields(client, scope.field_modules),
+    )
+    territories, defaults, rules, fields = parts
+    directory = _with(directory, defaults, rules, fields)
+    return OrgState(
+        territories=territories,
+        data_sharing=wire.defaults_from_wire(defaults) if defaults is not None else None,
+        sharing_rules=rules.state if rules is not None else None,
+        directory=directory,
+    )
+
+
+async def _none() -> None:
+    return None
+
+
+def _org_facts(org: dict[str, Any]) -> dict[str, str | None]:
+    facts = wire.org_from_wire(org)
+    return {"org_id": facts["id"], "org_name": facts["name"], "edition": facts["edition"]}
+
+
+async def _territories(client: Reader, scope: Scope, directory: Directory) -> tuple[Territory, ...]:
+    raw, counts = await asyncio.gather(
+        client.list_territories(True), client.associated_user_counts()
+    )
+    count = dict(wire.user_count(c) for c in counts)
+    names = {str(t["id"]): str(t["name"]) for t in raw}
+    wanted = [t for t in raw if _needs_members(t, scope) and count.get(str(t["id"]), 0) > 0]
+    members = await asyncio.gather(*(client.list_territory_users(str(t["id"])) for t in wanted))
+    member_ids = {str(t["id"]): wire.member_ids(m) for t, m in zip(wanted, members, strict=True)}
+    emails = {u.id: u.email.casefold() for u in directory.users}
+    built = []
+    for item in raw:
+        tid = str(item["id"])
+        read_members = _needs_members(item, scope)
+        ids = member_ids.get(tid, [])
+        users = tuple(emails.get(i, i) for i in ids) if read_members else None
+        built.append(wire.territory_from_wire(item, names, emails, users))
+    return tuple(built)
+
+
+def _needs_members(raw: dict[str, Any], scope: Scope) -> bool:
+    key = territory_key(str(raw["name"]))
+    if scope.members_of is None or key in scope.members_of:
+        return True
+    return scope.keep is not None and key not in scope.keep and raw.get("reporting_to") is not None
+
+
+@dataclass
+class _Rules:
+    state: dict[str, tuple[SharingRule, ...]] = field(default_factory=dict)
+    roles: list[dict[str, Any]] = field(default_factory=list)
+    groups: list[dict[str, Any]] = field(default_factory=list)
+
+
+async def _rules(client: Reader, scope: Scope) -> _Rules:
+    modules = scope.rule_modules
+    listing: Any = (
+        client.list_sharing_rules(modules[0])
+        if modules is not None and len(modules) == 1
+        else client.list_sharing_rules(None)
+    )
+    roles, groups, raw = await asyncio.gather(client.list_roles(), client.list_groups(), listing)
+    names = {str(r["id"]): str(r["name"]) for r in [*roles, *groups]}
+    by_module: dict[str, list[SharingRule]] = {m: [] for m in modules or ()}
+    for item in raw:
+        module = str((item.get("module") or {}).get("api_name") or (modules or ("",))[0])
+        if modules is None or module in modules:
+            by_module.setdefault(module, []).append(wire.rule_from_wire(item, names))
+    state = {m: tuple(sorted(r, key=lambda x: x.key)) for m, r in sorted(by_module.items())}
+    return _Rules(state=state, roles=roles, groups=groups)
+
+
+async def _fields(client: Reader, modules: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    names = list(modules)
+    found = await asyncio.gather(*(client.list_fields(m) for m in names))
+    return {m: wire.field_names(f) for m, f in zip(names, found, strict=True)}
+
+
+def _with(
+    directory: Directory,
+    defaults: list[dict[str, Any]] | None,
+    rules: _Rules | None,
+    fields: dict[str, tuple[str, ...]],
+) -> Directory:
+    values = dict(directory)
+    if defaults is not None:
+        values["modules"] = tuple(wire.module_from_wire(d) for d in defaults)
+    if rules is not None:
+        values["roles"] = tuple(wire.named_from_wire(r) for r in rules.roles)
+        values["groups"] = tuple(wire.named_from_wire(g) for g in rules.groups)
+    values["fields"] = fields
+    return Directory(**values)
+
+
+def lower_bound(
+    users: int,
+    territories: int,
+    members: Iterable[int],
+    *,
+    groups: int = 0,
+    rules: int = 0,
+    rule_modules: int = 0,
+    defaults: bool = False,
+    field_modules: int = 0,
+) -> int:
+    """The fewest read calls `read` can make for an org of this size (the docstring's
+    formula). `members` holds the member count of each territory whose members are read."""
+    calls = 1 + _pages(users)
+    if territories:
+        calls += 1 + 2 * _pages(territories) + sum(_pages(n) for n in members if n > 0)
+    if defaults:
+        calls += 1
+    if rule_modules:
+        calls += 1 + _pages(groups) + _pages(rules)
+    return calls + field_modules
+
+
+def _pages(count: int) -> int:
+    return max(1, math.ceil(count / PAGE))
