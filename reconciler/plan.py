@@ -24,6 +24,16 @@ from reconciler.steps import Limits, Step
 FORMAT_VERSION = 1
 
 
+class Safety(Frozen):
+    """Deletes beyond these need `--allow-deletes` (DESIGN §5): a share of what exists,
+    with a floor so that a small org can still lose a territory or two."""
+
+    max_ratio: float = 0.25
+    floor_territories: int = 3
+    floor_memberships: int = 10
+    floor_rules: int = 3
+
+
 class Summary(Frozen):
     create: int = 0
     update: int = 0
@@ -32,6 +42,7 @@ class Summary(Frozen):
     delete: int = 0
     members_added: int = 0
     members_removed: int = 0
+    members_dropped: int = 0
     users_gaining: int = 0
     users_losing: int = 0
     defaults: int = 0
@@ -55,6 +66,7 @@ class Summary(Frozen):
                 self.delete,
                 self.members_added,
                 self.members_removed,
+                self.members_dropped,
                 self.defaults,
                 self.rules_created,
                 self.rules_updated,
@@ -73,6 +85,9 @@ class Plan(Frozen):
     changes: Changes
     steps: tuple[Step, ...]
     fingerprints: dict[str, str] = Field(default_factory=dict)
+    unsafe: tuple[str, ...] = Field(
+        default=(), description="Why apply refuses without --allow-deletes; empty when safe."
+    )
     tree: dict[str, str | None] = Field(
         default_factory=dict,
         description="Every territory the plan shows, by name, with its parent's name: the "
@@ -85,7 +100,11 @@ class Plan(Frozen):
 
 
 def build(
-    live: OrgState, desired: OrgState, changes: Changes, limits: Limits | None = None
+    live: OrgState,
+    desired: OrgState,
+    changes: Changes,
+    limits: Limits | None = None,
+    safety: Safety | None = None,
 ) -> Plan:
     """The steps that turn `live` into `desired`; `changes` is `diff(live, desired)`."""
     limits = limits or Limits()
@@ -95,8 +114,10 @@ def build(
     defaults = default_steps(builder, changes, live.directory, limits)
     rule_steps(builder, changes, live.directory, defaults)
     steps = builder.finish()
+    summary = summarise(changes, steps)
     return Plan(
-        summary=summarise(changes, steps),
+        summary=summary,
+        unsafe=unsafe(summary, live, safety or Safety()),
         changes=changes,
         steps=steps,
         fingerprints=fingerprints(live),
@@ -126,6 +147,7 @@ def summarise(changes: Changes, steps: tuple[Step, ...]) -> Summary:
         delete=sum(t.action == "delete" for t in territories),
         members_added=sum(len(m.added) for m in changes.members),
         members_removed=sum(len(m.removed) for m in changes.members),
+        members_dropped=sum(len(t.members_dropped) for t in territories),
         users_gaining=len(gained),
         users_losing=len(lost),
         defaults=len(changes.defaults),
@@ -138,6 +160,28 @@ def summarise(changes: Changes, steps: tuple[Step, ...]) -> Summary:
         credits=len(steps),
         levels=max((s.level for s in steps), default=0),
     )
+
+
+def unsafe(summary: Summary, live: OrgState, safety: Safety) -> tuple[str, ...]:
+    """The kinds of deletion that exceed their threshold, each said in words."""
+    territories = len(live.territories or ())
+    members = sum(len(t.users or ()) for t in live.territories or ())
+    rules = sum(len(r) for r in (live.sharing_rules or {}).values())
+    dropped = summary.members_removed + summary.members_dropped
+    checks = [
+        ("territories", summary.delete, territories, safety.floor_territories),
+        ("memberships", dropped, members, safety.floor_memberships),
+        ("sharing rules", summary.rules_deleted, rules, safety.floor_rules),
+    ]
+    reasons = []
+    for kind, deleting, existing, floor in checks:
+        allowed = max(floor, int(existing * safety.max_ratio))
+        if deleting > allowed:
+            reasons.append(
+                f"deletes {deleting} of {existing} {kind} (more than {allowed} needs "
+                "--allow-deletes)"
+            )
+    return tuple(reasons)
 
 
 def fingerprints(live: OrgState) -> dict[str, str]:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from reconciler.diff import diff
 from reconciler.model import OrgState, ShareType, territory_key
-from reconciler.plan import Plan, build
+from reconciler.plan import Plan, Safety, build
 from reconciler.steps import Action, Limits, Ref
 from tests.states import EMAILS, live_rule, live_t, org, rule, user, want
 
@@ -388,3 +388,25 @@ def test_unknown_users_have_no_id(email: str) -> None:
     plan = build(live, desired, diff(live, desired))
     (step,) = plan.steps
     assert (step.users[0].id is None) == (email == user("zed"))  # type: ignore[union-attr]
+
+
+def test_mass_deletion_is_flagged_unsafe() -> None:
+    live = org(live_t("Zylker"), *(live_t(f"T{i}", "Zylker") for i in range(20)))
+    few = org(want("Zylker"), *(want(f"T{i}", "Zylker") for i in range(16)))
+    many = org(want("Zylker"), want("T0", "Zylker"))
+    assert build(live, few, diff(live, few)).unsafe == ()  # 4 of 21: under a quarter
+    (reason,) = build(live, many, diff(live, many)).unsafe
+    assert reason == "deletes 19 of 21 territories (more than 5 needs --allow-deletes)"
+
+
+def test_small_orgs_may_delete_up_to_the_floor() -> None:
+    live = org(live_t("Zylker"), live_t("A", "Zylker"), live_t("B", "Zylker"))
+    desired = org(want("Zylker"))
+    assert build(live, desired, diff(live, desired)).unsafe == ()
+
+
+def test_memberships_of_deleted_territories_count_as_deleted() -> None:
+    live = org(live_t("Zylker"), live_t("A", "Zylker", users=list(EMAILS)))
+    desired = org(want("Zylker"))
+    (reason,) = build(live, desired, diff(live, desired), safety=Safety(floor_memberships=5)).unsafe
+    assert reason == "deletes 10 of 10 memberships (more than 5 needs --allow-deletes)"
