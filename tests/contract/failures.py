@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from jsonschema.exceptions import ValidationError
 
 from tests.contract import deviations
@@ -9,11 +11,39 @@ from tests.contract.deviations import Effect
 
 
 def ignorable(error: ValidationError, keys: dict[str, str]) -> bool:
-    """True when an IGNORE deviation covers the error; a failed union is covered when every
-    error of one of its branches is (that branch then passes, as far as we are concerned)."""
+    """True when IGNORE deviations cover the error.
+
+    A failed union is covered when every error of one of its branches is (that branch then
+    passes, as far as we are concerned). An additionalProperties error is covered when each
+    unexpected property is, matched at its own path with the message "unexpected property", so
+    a deviation for `email` never hides a stray `bogus` beside it.
+    """
     if deviations.find(Effect.IGNORE, json_path=error.json_path, message=error.message, **keys):
         return True
+    extras = unexpected_properties(error)
+    if extras:
+        return all(
+            deviations.find(
+                Effect.IGNORE, json_path=f"{error.json_path}.{name}", message=UNEXPECTED, **keys
+            )
+            for name in extras
+        )
     return any(all(ignorable(sub, keys) for sub in errs) for errs in branches(error))
+
+
+UNEXPECTED = "unexpected property"
+
+
+def unexpected_properties(error: ValidationError) -> list[str]:
+    if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
+        return []
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    known, patterns = schema.get("properties", {}), schema.get("patternProperties", {})
+    return [
+        name
+        for name in error.instance
+        if name not in known and not any(re.search(p, name) for p in patterns)
+    ]
 
 
 def describe(error: ValidationError) -> tuple[str, str]:
