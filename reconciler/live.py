@@ -34,6 +34,7 @@ from reconciler import wire
 from reconciler.model import (
     RULE_KINDS,
     Directory,
+    Frozen,
     OrgState,
     SharingRule,
     Territory,
@@ -43,15 +44,14 @@ from reconciler.model import (
 PAGE = 200
 
 
-@dataclass(frozen=True)
-class Scope:
+class Scope(Frozen):
     """What to read. `members_of` holds the keys of territories whose membership is
     managed; `keep` the desired names (and former names) so that territories about to be
     deleted have their members read too (who loses access)."""
 
     territories: bool = False
-    members_of: frozenset[str] | None = frozenset()  # None: every territory
-    keep: frozenset[str] | None = None  # None: nothing is deleted (export)
+    members_of: tuple[str, ...] | None = ()  # None: every territory
+    keep: tuple[str, ...] | None = None  # None: nothing is deleted (export)
     data_sharing: bool = False
     rule_modules: tuple[str, ...] | None = ()  # None: every module
     field_modules: tuple[str, ...] = ()
@@ -63,9 +63,10 @@ class Scope:
     @classmethod
     def for_config(cls, desired: OrgState) -> Scope:
         territories = desired.territories
-        members = frozenset(t.key for t in territories or () if t.users is not None)
-        keep = frozenset(
-            territory_key(n) for t in territories or () for n in (t.name, *t.previously)
+        # Sorted tuples, not sets: the scope is saved in the plan file, byte for byte.
+        members = tuple(sorted({t.key for t in territories or () if t.users is not None}))
+        keep = tuple(
+            sorted({territory_key(n) for t in territories or () for n in (t.name, *t.previously)})
         )
         rules = tuple(sorted(desired.sharing_rules or {}))
         return cls(
@@ -162,9 +163,10 @@ async def _territories(client: Reader, scope: Scope, directory: Directory) -> tu
 
 def _needs_members(raw: dict[str, Any], scope: Scope) -> bool:
     key = territory_key(str(raw["name"]))
-    if scope.members_of is None or key in scope.members_of:
+    if scope.members_of is None or key in set(scope.members_of):
         return True
-    return scope.keep is not None and key not in scope.keep and raw.get("reporting_to") is not None
+    deleted = scope.keep is not None and key not in set(scope.keep)
+    return deleted and raw.get("reporting_to") is not None
 
 
 @dataclass

@@ -34,6 +34,13 @@ class Safety(Frozen):
     floor_rules: int = 3
 
 
+class Fingerprint(Frozen):
+    """What one live object looked like when the plan was made: its name and a digest."""
+
+    name: str
+    digest: str
+
+
 class Summary(Frozen):
     create: int = 0
     update: int = 0
@@ -84,7 +91,7 @@ class Plan(Frozen):
     summary: Summary
     changes: Changes
     steps: tuple[Step, ...]
-    fingerprints: dict[str, str] = Field(default_factory=dict)
+    fingerprints: dict[str, Fingerprint] = Field(default_factory=dict)
     unsafe: tuple[str, ...] = Field(
         default=(), description="Why apply refuses without --allow-deletes; empty when safe."
     )
@@ -184,22 +191,43 @@ def unsafe(summary: Summary, live: OrgState, safety: Safety) -> tuple[str, ...]:
     return tuple(reasons)
 
 
-def fingerprints(live: OrgState) -> dict[str, str]:
-    """A short hash of each live object the plan was computed against, by a stable key.
+def fingerprints(live: OrgState) -> dict[str, Fingerprint]:
+    """A short hash of each live object the plan was computed against, keyed by id.
 
     Index entries (`territories`, `rules:<module>`) catch objects added since the plan."""
-    found: dict[str, str] = {}
+    found: dict[str, Fingerprint] = {}
     if live.territories is not None:
         for t in live.territories:
-            found[f"territory:{t.id}"] = _digest(_territory_facts(t))
-        found["territories"] = _digest(sorted((t.id or "", t.key) for t in live.territories))
+            found[f"territory:{t.id}"] = _print(f"territory `{t.name}`", _territory_facts(t))
+        index = sorted((t.id or "", t.key) for t in live.territories)
+        found["territories"] = _print("the list of territories", index)
     for module, share in (live.data_sharing or {}).items():
-        found[f"default:{module}"] = _digest(share.value)
+        found[f"default:{module}"] = _print(f"the {module} data-sharing default", share.value)
     for module, rules in (live.sharing_rules or {}).items():
         for rule in rules:
-            found[f"rule:{module}:{rule.id}"] = _digest(rule.model_dump(mode="json"))
-        found[f"rules:{module}"] = _digest(sorted((r.id or "", r.key) for r in rules))
+            label = f"sharing rule `{rule.name}` ({module})"
+            found[f"rule:{module}:{rule.id}"] = _print(label, rule.model_dump(mode="json"))
+        index = sorted((r.id or "", r.key) for r in rules)
+        found[f"rules:{module}"] = _print(f"the list of {module} sharing rules", index)
     return dict(sorted(found.items()))
+
+
+def changed_since(then: dict[str, Fingerprint], now: dict[str, Fingerprint]) -> list[str]:
+    """What differs between two sets of fingerprints, in words (empty: nothing moved)."""
+    found = []
+    for key in sorted(then.keys() | now.keys()):
+        before, after = then.get(key), now.get(key)
+        if before is None and after is not None:
+            found.append(f"{after.name} was added")
+        elif after is None and before is not None:
+            found.append(f"{before.name} was removed")
+        elif before is not None and after is not None and before.digest != after.digest:
+            found.append(f"{before.name} was changed")
+    return found
+
+
+def _print(name: str, value: Any) -> Fingerprint:
+    return Fingerprint(name=name, digest=_digest(value))
 
 
 def _territory_facts(territory: Territory) -> Any:

@@ -12,10 +12,11 @@ import hashlib
 import json
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from reconciler import __version__
 from reconciler.errors import PlanFileError
+from reconciler.live import Scope
 from reconciler.model import Frozen
 from reconciler.plan import FORMAT_VERSION, Plan
 
@@ -36,8 +37,12 @@ class Target(Frozen):
 
 
 class SavedPlan(Frozen):
+    """A plan with what it was made from and against: `apply` re-reads `scope` to check
+    that the org has not moved since."""
+
     plan: Plan
     target: Target
+    scope: Scope = Field(default_factory=Scope)
     config_files: tuple[str, ...] = ()
     config_digest: str = ""
     tool_version: str = __version__
@@ -60,7 +65,8 @@ def _payload(saved: SavedPlan) -> dict[str, Any]:
         "summary": plan.summary.model_dump(mode="json"),
         "changes": plan.changes.model_dump(mode="json", exclude_unset=True, by_alias=True),
         "steps": [s.model_dump(mode="json", exclude_unset=True) for s in plan.steps],
-        "fingerprints": plan.fingerprints,
+        "scope": saved.scope.model_dump(mode="json"),
+        "fingerprints": {k: v.model_dump(mode="json") for k, v in plan.fingerprints.items()},
         "tree": plan.tree,
     }
 
@@ -104,6 +110,7 @@ def _saved(payload: dict[str, Any]) -> SavedPlan:
     )
     return SavedPlan(
         plan=plan,
+        scope=Scope.model_validate(payload["scope"]),
         target=Target.model_validate(payload["target"]),
         config_files=tuple(payload["config"]["files"]),
         config_digest=payload["config"]["sha256"],

@@ -41,6 +41,7 @@ RANKS = {
     "client": 60,
     "live": 70,
     "doctor": 80,
+    "calls": 75,
     "apply": 80,
     "gitbase": 80,
     "progress": 90,

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from reconciler.diff import diff
 from reconciler.model import OrgState, ShareType, territory_key
-from reconciler.plan import Plan, Safety, build
+from reconciler.plan import Plan, Safety, build, changed_since
 from reconciler.steps import Action, Limits, Ref
 from tests.states import EMAILS, live_rule, live_t, org, rule, user, want
 
@@ -340,6 +340,7 @@ def test_fingerprints_change_when_the_live_object_does() -> None:
     )
     after = build(changed, desired, diff(changed, desired)).fingerprints
     assert {k for k in before if before[k] != after.get(k)} == {"territory:t-emea"}
+    assert changed_since(before, after) == ["territory `EMEA` was changed"]
 
 
 # -- property: random live and desired trees always plan into a valid, converging order --
