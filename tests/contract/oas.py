@@ -163,24 +163,36 @@ class Contract:
 
     def _check_items(self, check: Check, parsed: Any) -> None:
         """A multi-status batch: each item must be a success or an error item of the operation."""
-        if not (isinstance(parsed, dict) and len(parsed) == 1):
+        items = list(parsed.values())[0] if isinstance(parsed, dict) and len(parsed) == 1 else None
+        if not isinstance(items, list):
             check.violation("schema", "not a batch {<resource>: [per-item results]}", json_path="$")
             return
-        [(key, items)] = parsed.items()
         schemas = self._item_schemas(check)
-        for index, item in enumerate(items if isinstance(items, list) else [items]):
-            # An item saying "error" is reported against the error schema, else the success one.
-            wants = "4" if isinstance(item, dict) and item.get("status") == "error" else "2"
-            tries = [
-                (status[0] != wants, self._schema_violations(check, op, uri, {key: [item]}))
-                for op, status, uri in schemas
-            ]
-            if tries and all(found for _, found in tries):
-                _, best = min(tries, key=lambda t: (t[0], len(t[1])))
-                first, at = f"$.{key}[0]", f"$.{key}[{index}]"
-                for found in best:
-                    path = (found.json_path or "$").replace(first, at, 1)
-                    check.violations.append(dataclasses.replace(found, json_path=path))
+        if not schemas:
+            check.unchecked.append("no 2xx or 400 schema to check the items against")
+        for index, item in enumerate(items):
+            self._check_item(check, schemas, next(iter(parsed)), index, item)
+
+    def _check_item(
+        self,
+        check: Check,
+        schemas: list[tuple[Operation, str, str]],
+        key: str,
+        index: int,
+        item: Any,
+    ) -> None:
+        # An item saying "error" is reported against the error schema, else the success one.
+        wants = "4" if isinstance(item, dict) and item.get("status") == "error" else "2"
+        tries = [
+            (status[0] != wants, self._schema_violations(check, op, uri, {key: [item]}))
+            for op, status, uri in schemas
+        ]
+        if tries and all(found for _, found in tries):
+            _, best = min(tries, key=lambda t: (t[0], len(t[1])))
+            first, at = f"$.{key}[0]", f"$.{key}[{index}]"
+            for found in best:
+                path = (found.json_path or "$").replace(first, at, 1)
+                check.violations.append(dataclasses.replace(found, json_path=path))
 
     def _item_schemas(self, check: Check) -> list[tuple[Operation, str, str]]:
         """The success (2xx) and 400 schemas of the operation, after skips and precedence."""
