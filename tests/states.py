@@ -66,6 +66,8 @@ def rule(name: str, **fields: Any) -> SharingRule:
     values.update(fields)
     if "source" in values:
         values["from"] = values.pop("source")
+    if "target" in values:
+        values["to"] = values.pop("target")
     return SharingRule(name=name, **values)
 
 
