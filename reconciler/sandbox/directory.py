@@ -20,7 +20,7 @@ from reconciler.sandbox.routing import Route, scopes
 from reconciler.sandbox.store import fetch_one, get_meta
 from reconciler.sandbox.users import admin_ref, user_name
 
-SOURCE_TYPES = ("users", "roles", "territories", "groups")
+SOURCE_TYPES = ("users", "roles", "groups", "territories")
 
 
 def created_at(db: sqlite3.Connection) -> str:
@@ -149,7 +149,7 @@ def source_json(db: sqlite3.Connection, src: sqlite3.Row) -> JsonObj:
     return body
 
 
-def profile_json(db: sqlite3.Connection, row: sqlite3.Row, detail: bool) -> JsonObj:
+def profile_json(db: sqlite3.Connection, row: sqlite3.Row) -> JsonObj:
     admin, when = admin_ref(db), created_at(db)
     body: JsonObj = {
         "id": row["id"],
@@ -161,30 +161,27 @@ def profile_json(db: sqlite3.Connection, row: sqlite3.Row, detail: bool) -> Json
         "type": "normal_profile",
         "category": False,
         "permission_type": "crm_admin" if row["admin"] else "crm_standard",
-        "created_by": None if not row["custom"] else admin,
+        "created_by": admin,
         "modified_by": admin,
-        "created_time": None if not row["custom"] else when,
+        "created_time": when,
         "modified_time": when,
+        # The sandbox models no profile permissions; the keys are there, empty.
+        "permissions_details": [],
+        "sections": [],
     }
-    if detail:
-        body.update({"permissions_details": [], "sections": []})
     return body
 
 
 def list_profiles(call: Call) -> Reply:
     rows = call.db.execute("SELECT * FROM profiles ORDER BY seq").fetchall()
-    return Reply(200, {"profiles": [profile_json(call.db, row, False) for row in rows]})
+    return Reply(200, {"profiles": [profile_json(call.db, row) for row in rows]})
 
 
 def get_profile(call: Call) -> Reply:
     row = call.db.execute(
         "SELECT * FROM profiles WHERE id = ?", (call.params["profile"],)
     ).fetchone()
-    return (
-        no_content()
-        if row is None
-        else Reply(200, {"profiles": [profile_json(call.db, row, True)]})
-    )
+    return no_content() if row is None else Reply(200, {"profiles": [profile_json(call.db, row)]})
 
 
 ROUTES = [

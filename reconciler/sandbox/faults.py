@@ -15,7 +15,7 @@ from fnmatch import fnmatchcase
 
 DEFAULT_ERRORS = {
     429: ("TOO_MANY_REQUESTS", "too many requests, try again later"),
-    500: ("INTERNAL_ERROR", "Internal server error occurred."),
+    500: ("INTERNAL_SERVER_ERROR", "Internal Server Error"),
 }
 
 
@@ -26,8 +26,8 @@ class Fault:
     drop: bool = False
     after_write: bool = False
     status: int = 500
-    code: str = "INTERNAL_ERROR"
-    message: str = "Internal server error occurred."
+    code: str = "INTERNAL_SERVER_ERROR"
+    message: str = "Internal Server Error"
 
 
 @dataclass

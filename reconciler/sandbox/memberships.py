@@ -82,7 +82,8 @@ def add_members(call: Call) -> Reply:
     territory = _territory(call)
     items = call.items("users", call.settings.territory_users_batch_limit)
     results = [each(_add_item, call, territory, item, i) for i, item in enumerate(items)]
-    return _results(call, results)
+    # OAS2: only this bulk form answers flat; the single-user and removal forms nest.
+    return batch("users", results, 200, call.settings.mixed_batch_status)
 
 
 def _add_item(call: Call, territory: sqlite3.Row, item: Any, index: int) -> JsonObj:
@@ -100,7 +101,11 @@ def _add_item(call: Call, territory: sqlite3.Row, item: Any, index: int) -> Json
 
 
 def add_member(call: Call) -> Reply:
-    territory, user = _territory(call), _path_user(call)
+    """OAS2 reports even this form's bad URL ids per item, under `users`."""
+    try:
+        territory, user = _territory(call), _path_user(call)
+    except ZohoError as bad:
+        return _results(call, [error_item(bad.code, bad.message, bad.details)])
     refused = rules.refusal(call.db, call.settings, territory["id"], user, DUPLICATE)
     if refused is not None:
         details = {"resource_path_index": 4, **refused.extra}

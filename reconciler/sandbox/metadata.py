@@ -9,7 +9,7 @@ import sqlite3
 
 from reconciler.sandbox.call import Call
 from reconciler.sandbox.clock import iso
-from reconciler.sandbox.replies import JsonObj, Reply, ZohoError, no_content, required_param
+from reconciler.sandbox.replies import JsonObj, Reply, ZohoError, mandatory_missing, no_content
 from reconciler.sandbox.routing import Route, scopes
 from reconciler.sandbox.store import fetch_one, get_meta
 from reconciler.sandbox.users import admin_ref
@@ -109,8 +109,8 @@ def module_json(db: sqlite3.Connection, row: sqlite3.Row) -> JsonObj:
         "visible": True,
         "generated_type": "default",
         "sequence_number": row["seq"],
-        "modified_time": None,
-        "modified_by": None,
+        "modified_time": iso(float(get_meta(db, "created_at") or "0")),
+        "modified_by": admin_ref(db),
         "profiles": [],
         "visibility": 1,
         "status": "visible",
@@ -146,14 +146,14 @@ def field_json(row: sqlite3.Row) -> JsonObj:
 
 def list_fields(call: Call) -> Reply:
     if not call.query.get("module"):
-        raise required_param("module")
+        raise mandatory_missing("module")  # fields.json's only error for this case
     module = find_module(call.db, call.query["module"])
     if module is None:
         raise ZohoError(
             400,
             "INVALID_MODULE",
             "the module name given seems to be invalid",
-            {"param_name": "module"},
+            {"api_name": "module"},
         )
     rows = call.db.execute(
         "SELECT * FROM fields WHERE module = ? ORDER BY seq", (module["api_name"],)

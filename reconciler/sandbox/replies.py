@@ -141,4 +141,4 @@ def invalid_path_id(index: int, message: str) -> ZohoError:
 
 
 def internal_error() -> ZohoError:
-    return ZohoError(500, "INTERNAL_ERROR", "Internal server error occurred.")
+    return ZohoError(500, "INTERNAL_SERVER_ERROR", "Internal Server Error")

@@ -12,7 +12,7 @@ from reconciler.sandbox.call import Call
 from reconciler.sandbox.replies import (
     JsonObj,
     Reply,
-    ZohoError,
+    error_item,
     listing,
     mandatory_missing,
     no_content,
@@ -35,8 +35,16 @@ FILTER_KEYS = {
 EMPTY = "${EMPTY}"
 
 
-def _bad(message: str, **details: Any) -> ZohoError:
-    return ZohoError(400, "INVALID_DATA", message, details)
+class FilterError(Exception):
+    """A bad filter; sharing_rules.json reports these per item, under `sharing_rules`."""
+
+    def __init__(self, code: str, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.reply = Reply(400, {"sharing_rules": [error_item(code, message, details)]})
+
+
+def _bad(message: str, **details: Any) -> FilterError:
+    return FilterError("INVALID_DATA", message, **details)
 
 
 def _filter(call: Call) -> Test:
@@ -52,11 +60,10 @@ def _filter(call: Call) -> Test:
 def _node(node: Any, at: str) -> Test:
     if not isinstance(node, dict) or not node:
         expected = [{"api_name": k, "json_path": f"{at}.{k}"} for k in ("group_operator", "group")]
-        raise ZohoError(
-            400,
+        raise FilterError(
             "EXPECTED_FIELD_MISSING",
             "one of the expected field is missing",
-            {"expected_fields": expected},
+            expected_fields=expected,
         )
     if "group" not in node:
         return _condition(node, at)
@@ -84,15 +91,12 @@ def _condition(node: JsonObj, at: str) -> Test:
             supported_values=list(FILTER_KEYS),
         )
     if node.get("comparator") != FILTER_KEYS[key]:
-        raise ZohoError(
-            400,
+        raise FilterError(
             "DEPENDENT_MISMATCH",
             "the comparator is not supported for the given field",
-            {
-                "api_name": "comparator",
-                "json_path": f"{at}.comparator",
-                "dependee": {"api_name": "field", "json_path": f"{at}.field"},
-            },
+            api_name="comparator",
+            json_path=f"{at}.comparator",
+            dependee={"api_name": "field", "json_path": f"{at}.field"},
         )
     wanted = node.get("value")
     return lambda rule: _matches(_lookup(rule, str(key)), FILTER_KEYS[str(key)], wanted)
@@ -128,7 +132,10 @@ def _rules(call: Call, module: sqlite3.Row | None) -> list[JsonObj]:
 
 def search_rules(call: Call) -> Reply:
     module = module_param(call, required=False)
-    keep = _filter(call)
+    try:
+        keep = _filter(call)
+    except FilterError as bad:
+        return bad.reply
     found = [rule for rule in _rules(call, module) if keep(rule)]
     page, per_page = call.page(200, 200)
     start = (page - 1) * per_page
@@ -146,7 +153,10 @@ def summary(call: Call) -> Reply:
 
 
 def search_summary(call: Call) -> Reply:
-    return _summary(call, _filter(call))
+    try:
+        return _summary(call, _filter(call))
+    except FilterError as bad:
+        return bad.reply
 
 
 def _summary(call: Call, keep: Test) -> Reply:

@@ -7,6 +7,7 @@ same ids."""
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -160,5 +161,7 @@ def load_seed(path: str | Path) -> Seed:
     return Seed.model_validate(data)
 
 
+@cache
 def demo_seed() -> Seed:
+    """The demo org; parsed once per process (a Seed is immutable)."""
     return load_seed(DEMO_SEED)

@@ -3,7 +3,7 @@ client that reaches it in-process with a valid token."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from reconciler.sandbox import IN_PROCESS_URL, Sandbox, SandboxSettings, SandboxTransport
+from tests.contract.plugin import Wrap
 
 START = 1_750_000_000.0
 
@@ -43,10 +44,38 @@ def sandbox(clock: FakeClock, settings: SandboxSettings) -> Sandbox:
     return Sandbox(clock=clock, settings=settings)
 
 
+# Every client these tests make checks each response against the official Zoho specs: the
+# autouse fixture below hands `checked` the current test's contract checker.
+_checkers: list[Wrap] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "deviates(reason): the test provokes, on purpose, answers outside the official specs"
+        " (docs/sandbox.md, Deviations and choices); its responses are not contract-checked",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _contract(request: pytest.FixtureRequest, validating_transport: Wrap) -> Iterator[None]:
+    exempt = request.node.get_closest_marker("deviates") is not None
+    if not exempt:
+        _checkers.append(validating_transport)
+    yield
+    if not exempt:
+        _checkers.pop()
+
+
+def checked(transport: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+    """`transport`, wrapped so that the running test fails on any contract violation."""
+    return _checkers[-1](transport) if _checkers else transport
+
+
 def make_client(sandbox: Sandbox, token: str | None = None) -> httpx.AsyncClient:
     headers = {"Authorization": f"Zoho-oauthtoken {token or sandbox.issue_token()}"}
     return httpx.AsyncClient(
-        transport=SandboxTransport(sandbox), base_url=IN_PROCESS_URL, headers=headers
+        transport=checked(SandboxTransport(sandbox)), base_url=IN_PROCESS_URL, headers=headers
     )
 
 

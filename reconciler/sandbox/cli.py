@@ -1,0 +1,186 @@
+"""`reconciler sandbox ...`: serve the emulated org, reset it from a seed, read its request log.
+Each command parses its options, calls one sandbox function and prints the result."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from reconciler.sandbox.sandbox import Sandbox, read_stats, reset
+from reconciler.sandbox.seed import Seed, demo_seed, load_seed
+from reconciler.sandbox.server import RemoteNotAllowed, serve
+from reconciler.sandbox.settings import SandboxSettings
+
+DEFAULT_DB = ".reconciler/sandbox.sqlite3"
+db_option = click.option(
+    "--db",
+    "db",
+    default=DEFAULT_DB,
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The sandbox's SQLite file (created and seeded when missing).",
+)
+seed_option = click.option(
+    "--seed",
+    "seed_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Seed file (YAML or JSON); default: demo org.",
+)
+
+
+def _seed(path: Path | None) -> Seed:
+    try:
+        return load_seed(path) if path else demo_seed()
+    except (ValueError, OSError) as error:
+        raise click.BadParameter(str(error), param_hint="--seed") from error
+
+
+@click.group("sandbox")
+def sandbox() -> None:
+    """The local Zoho CRM stand-in: serve it, reset it, read its request log.
+
+    \b
+    Example:
+        reconciler sandbox serve --port 8765
+        reconciler sandbox reset --seed org-seed.yaml
+        reconciler sandbox stats --db .reconciler/sandbox.sqlite3
+    """
+
+
+@sandbox.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
+@db_option
+@seed_option
+@click.option("--allow-remote", is_flag=True, help="Allow a host other than loopback.")
+@click.option("--latency", type=click.FloatRange(min=0), default=0.0, help="Seconds per call.")
+@click.option(
+    "--concurrency-limit", type=click.IntRange(min=1), help="Calls in flight (429 beyond)."
+)
+@click.option("--credit-limit", type=click.IntRange(min=0), help="API credits per 24 hours.")
+@click.option(
+    "--token-lifetime",
+    type=click.FloatRange(min=1),
+    default=3600.0,
+    show_default=True,
+    help="Access-token lifetime in seconds.",
+)
+@click.option(
+    "--recompute-seconds",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    help="Sharing-rule recomputation window per module.",
+)
+@click.option("--edition", help="Edition whose limits apply (default: the seed's).")
+@click.option(
+    "--fail-nth",
+    type=click.IntRange(min=1),
+    multiple=True,
+    help="Answer the Nth API call with --fail-status (repeatable).",
+)
+@click.option("--fail-status", type=int, default=500, show_default=True)
+@click.option(
+    "--drop-nth",
+    type=click.IntRange(min=1),
+    multiple=True,
+    help="Cut the connection on the Nth API call (repeatable).",
+)
+@click.option("--drop-after-write", is_flag=True, help="Dropped calls commit their writes first.")
+@click.option(
+    "--failure-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Share of calls that fail at random with --fail-status.",
+)
+@click.option("--failure-seed", type=int, default=0, show_default=True)
+def serve_command(
+    host: str,
+    port: int,
+    db: Path,
+    seed_file: Path | None,
+    allow_remote: bool,
+    latency: float,
+    concurrency_limit: int | None,
+    credit_limit: int | None,
+    token_lifetime: float,
+    recompute_seconds: float,
+    edition: str | None,
+    fail_nth: tuple[int, ...],
+    fail_status: int,
+    drop_nth: tuple[int, ...],
+    drop_after_write: bool,
+    failure_rate: float,
+    failure_seed: int,
+) -> None:
+    """Serve the sandbox over HTTP; one port is both API and accounts server.
+
+    \b
+    Example:
+        reconciler sandbox serve --port 8765 --db /tmp/org.sqlite3
+        ZOHO_API_DOMAIN=http://127.0.0.1:8765 ZOHO_ACCOUNTS_URL=http://127.0.0.1:8765 \\
+        ZOHO_CLIENT_ID=sandbox ZOHO_CLIENT_SECRET=sandbox-secret \\
+        ZOHO_REFRESH_TOKEN=sandbox-refresh reconciler plan org/
+    """
+    try:
+        settings = SandboxSettings(
+            latency_s=latency,
+            concurrency_limit=concurrency_limit,
+            daily_credit_limit=credit_limit,
+            token_lifetime_s=token_lifetime,
+            rule_recompute_s=recompute_seconds,
+            edition=edition,
+        )
+    except ValueError as error:
+        raise click.UsageError(str(error)) from error
+    org = Sandbox(db, settings=settings, seed=_seed(seed_file) if seed_file else None)
+    for n in fail_nth:
+        org.faults.fail_nth_call(n, status=fail_status)
+    for n in drop_nth:
+        org.faults.drop_nth_call(n, after_write=drop_after_write)
+    if failure_rate:
+        org.faults.random_failures(failure_rate, seed=failure_seed, status=fail_status)
+    click.echo(
+        f"sandbox: serving http://{host}:{port} (db {db}); client sandbox, "
+        "secret sandbox-secret, refresh token sandbox-refresh",
+        err=True,
+    )
+    try:
+        serve(org, host=host, port=port, allow_remote=allow_remote)
+    except RemoteNotAllowed as error:
+        raise click.UsageError(str(error)) from error
+    finally:
+        org.close()
+
+
+@sandbox.command("reset")
+@db_option
+@seed_option
+def reset_command(db: Path, seed_file: Path | None) -> None:
+    """Recreate the sandbox org from a seed, dropping every change and the request log.
+
+    \b
+    Example:
+        reconciler sandbox reset
+        reconciler sandbox reset --db /tmp/org.sqlite3 --seed bench/seed-5000-users.yaml
+    """
+    reset(db, _seed(seed_file))
+    click.echo(f"sandbox: reset {db}", err=True)
+
+
+@sandbox.command("stats")
+@db_option
+@click.option("--reset", "clear", is_flag=True, help="Clear the log after printing it.")
+def stats_command(db: Path, clear: bool) -> None:
+    """Print the request log as JSON: per-endpoint counts, credits, peak concurrency, calls.
+
+    \b
+    Example:
+        reconciler sandbox stats --db .reconciler/sandbox.sqlite3
+        reconciler sandbox stats --reset | jq .endpoints
+    """
+    if not db.exists():
+        raise click.UsageError(f"no sandbox database at {db}")
+    click.echo(json.dumps(read_stats(db, clear=clear), indent=2))

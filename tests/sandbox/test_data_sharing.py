@@ -1,0 +1,114 @@
+"""Organisation default permissions per module."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.anyio
+URL = "/crm/v8/settings/data_sharing"
+
+
+async def test_lists_modules_with_their_share_type(client, org):
+    body = (await client.get(URL)).json()["data_sharing"]
+    accounts = next(s for s in body if s["module"]["api_name"] == "Accounts")
+    assert accounts == {
+        "share_type": "private",
+        "public_in_portals": False,
+        "module": {"api_name": "Accounts", "id": org.module("Accounts")},
+        "rule_computation_running": False,
+    }
+
+
+async def test_update_starts_recomputation(client, org, clock, sandbox):
+    sandbox.configure(rule_recompute_s=30)
+    item = {"share_type": "public_read_only", "module": {"id": org.module("Accounts")}}
+    response = await client.put(URL, json={"data_sharing": [item]})
+    assert response.status_code == 200
+    assert response.json() == {
+        "data_sharing": [
+            {
+                "code": "SUCCESS",
+                "details": {"module": "Accounts"},
+                "message": "data sharing settings updated successfully",
+                "status": "success",
+            }
+        ]
+    }
+
+    async def accounts():
+        body = (await client.get(URL)).json()["data_sharing"]
+        return next(s for s in body if s["module"]["api_name"] == "Accounts")
+
+    assert (await accounts())["rule_computation_running"] is True
+    assert (await accounts())["share_type"] == "public_read_only"
+    clock.advance(31)
+    assert (await accounts())["rule_computation_running"] is False
+
+
+@pytest.mark.deviates("D2 D17: mixed error codes; MANDATORY_NOT_FOUND per the SDK")
+async def test_update_errors(client, org):
+    accounts = org.module("Accounts")
+    items = [
+        {"share_type": "everyone", "module": {"id": accounts}},
+        {"share_type": "public", "module": {"id": "12"}},
+        {"share_type": "public", "module": {"id": org.module("Visits")}},
+        {"module": {"id": accounts}},
+        {"share_type": "public", "module": {"id": accounts, "api_name": 7}},
+    ]
+    response = await client.put(URL, json={"data_sharing": items})
+    assert response.status_code == 400
+    assert response.json()["data_sharing"] == [
+        {
+            "code": "INVALID_DATA",
+            "details": {
+                "api_name": "share_type",
+                "json_path": "$.data_sharing[0].share_type",
+                "regex": "private|public_read_only|public_read_write|public",
+            },
+            "message": "invalid data",
+            "status": "error",
+        },
+        {
+            "code": "INVALID_DATA",
+            "details": {"api_name": "module", "json_path": "$.data_sharing[1].module"},
+            "message": "invalid data",
+            "status": "error",
+        },
+        {
+            "code": "NOT_ALLOWED",
+            "details": {"api_name": "module", "json_path": "$.data_sharing[2].module"},
+            "message": "Cannot change the data sharing setting as module is made public in portals",
+            "status": "error",
+        },
+        {
+            "code": "MANDATORY_NOT_FOUND",
+            "details": {"api_name": "share_type", "json_path": "$.data_sharing[3].share_type"},
+            "message": "required field not found",
+            "status": "error",
+        },
+        {
+            "code": "INVALID_DATA",
+            "details": {
+                "api_name": "api_name",
+                "json_path": "$.data_sharing[4].module.api_name",
+                "expected_data_type": "text",
+            },
+            "message": "invalid data",
+            "status": "error",
+        },
+    ]
+
+
+async def test_at_most_100_modules_per_call(client, org):
+    items = [{"share_type": "public", "module": {"id": org.module("Accounts")}}] * 101
+    response = await client.put(URL, json={"data_sharing": items})
+    assert response.json() == {
+        "code": "INVALID_DATA",
+        "details": {
+            "api_name": "data_sharing",
+            "json_path": "$.data_sharing",
+            "maximum_length": 100,
+        },
+        "message": "invalid data",
+        "status": "error",
+    }
