@@ -126,6 +126,10 @@ class Node:
     children: tuple[Node, ...] = ()
 
     @property
+    def key(self) -> str:
+        return territory_key(self.name)
+
+    @property
     def kind(self) -> str:
         return change_kind(self.change) if self.change is not None else "context"
 
@@ -177,18 +181,13 @@ class TreeIndex:
         for key in sorted(keep):
             parent = self.parents.get(key)
             children.setdefault(parent if parent in keep else None, []).append(key)
-        return self._nodes(None, children, set())
+        return self._nodes(None, children)
 
-    def _nodes(
-        self, parent: str | None, children: dict[str | None, list[str]], seen: set[str]
-    ) -> tuple[Node, ...]:
-        nodes = []
-        for key in children.get(parent, ()):
-            if key not in seen:
-                seen.add(key)
-                kids = self._nodes(key, children, seen)
-                nodes.append(Node(self.names[key], self.changes.get(key), kids))
-        return tuple(nodes)
+    def _nodes(self, parent: str | None, children: dict[str | None, list[str]]) -> tuple[Node, ...]:
+        return tuple(
+            Node(self.names[key], self.changes.get(key), self._nodes(key, children))
+            for key in children.get(parent, ())
+        )
 
 
 def walk(nodes: Iterable[Node]) -> Iterator[Node]:
@@ -263,6 +262,7 @@ def describe_rule(rule: SharingRule) -> str:
     if rule.source is not None:
         basis = f"records owned by {principal_text(rule.source)}"
     else:
+        assert rule.criteria is not None  # a rule has one of the two (SharingRule checks)
         basis = f"records matching {criteria_text(rule.criteria)}"
     text = f"{basis}, shared with {principal_text(rule.target)}: {rule.access.value} access"
     return text + (", superiors included" if rule.superiors else "")
@@ -283,10 +283,8 @@ def value_text(field: str, value: Any) -> str:
     return json.dumps(value, ensure_ascii=False) if field == "description" else str(value)
 
 
-def criteria_text(criteria: Criteria | None) -> str:
+def criteria_text(criteria: Criteria) -> str:
     """`all(Billing_Country in [USA, Canada], Annual_Revenue > 1000)`, like the YAML."""
-    if criteria is None:
-        return "(none)"
     if isinstance(criteria, Group):
         word = "all" if criteria.operator == "and" else "any"
         return f"{word}({', '.join(criteria_text(c) for c in criteria.criteria)})"
@@ -307,7 +305,7 @@ def _scalar(value: str | bool) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     # Quote a value only where it could be misread: empty, padded, or holding list syntax.
-    if not value or value != value.strip() or any(ch in value for ch in ',[]()"'):
+    if not value or value != value.strip() or any(ch in value for ch in ',[]()"\n'):
         return json.dumps(value, ensure_ascii=False)
     return value
 

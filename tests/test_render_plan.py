@@ -298,3 +298,12 @@ def test_summary_line(counts: dict[str, int], expected: str) -> None:
 )
 def test_criteria_read_like_the_yaml(criteria: Criteria, expected: str) -> None:
     assert criteria_text(criteria) == expected
+
+
+def test_rule_principals_read_as_words() -> None:
+    live = org(sharing_rules={"Deals": (live_rule("R", to=group("Finance")),)})
+    everyone = Principal(kind=PrincipalKind.all_users)
+    desired = org(sharing_rules={"Deals": (rule("R", to=everyone, source=role("CEO", True)),)})
+    lines = text(build(live, desired, diff(live, desired))).splitlines()
+    assert "        source: role CEO → role CEO and subordinates" in lines
+    assert "        target: group Finance → all users" in lines
