@@ -14,6 +14,7 @@ import click
 
 from reconciler import __version__, render
 from reconciler.errors import ConfigError, ReconcilerError
+from reconciler.sandbox.cli import sandbox
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
@@ -131,3 +132,6 @@ def schema(output: Path) -> None:
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text, encoding="utf-8")
     click.echo(f"wrote {output}", err=True)
+
+
+main.add_command(sandbox)

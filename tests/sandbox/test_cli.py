@@ -1,0 +1,160 @@
+"""`reconciler sandbox serve|reset|stats`."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from reconciler.cli import main
+from reconciler.sandbox import Sandbox
+from reconciler.sandbox.cli import sandbox as sandbox_group
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["sandbox", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_every_command_has_help_with_an_example():
+    for name, command in sandbox_group.commands.items():
+        assert command.help and "Example:" in command.help and "\b" in command.help, name
+    assert "Example:" in (sandbox_group.help or "")
+
+
+def test_reset_seeds_a_fresh_org_and_stats_reads_it(tmp_path: Path):
+    db = tmp_path / "org.sqlite3"
+    code, _, err = run("reset", "--db", str(db))
+    assert code == 0, err
+    with Sandbox(db) as org, org.store.transaction() as tx:
+        assert tx.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 25
+    code, out, _ = run("stats", "--db", str(db))
+    assert code == 0
+    assert json.loads(out)["calls"] == 0
+
+
+def test_reset_with_a_seed_file(tmp_path: Path):
+    seed = tmp_path / "seed.json"
+    seed.write_text(
+        json.dumps(
+            {
+                "org": {"name": "Acme"},
+                "roles": [{"name": "Boss"}],
+                "users": [
+                    {
+                        "email": "boss@acme.example",
+                        "last_name": "Boss",
+                        "role": "Boss",
+                        "profile": "Administrator",
+                    }
+                ],
+            }
+        )
+    )
+    db = tmp_path / "org.sqlite3"
+    assert run("reset", "--db", str(db), "--seed", str(seed))[0] == 0
+    with Sandbox(db) as org, org.store.transaction() as tx:
+        assert tx.execute("SELECT name FROM territories").fetchone()[0] == "Acme"
+
+
+def test_a_bad_seed_is_a_usage_error(tmp_path: Path):
+    seed = tmp_path / "seed.yaml"
+    seed.write_text("org: {name: Acme}\nroles: []\nusers: []\n")
+    code, _, err = run("reset", "--db", str(tmp_path / "x.sqlite3"), "--seed", str(seed))
+    assert code == 2
+    assert "--seed" in err
+
+
+def test_stats_reset_clears_the_log(tmp_path: Path):
+    db = tmp_path / "org.sqlite3"
+    with Sandbox(db) as org, org.store.transaction() as tx:
+        tx.execute(
+            "INSERT INTO call_log (at, method, template, path, status, credits, write,"
+            " dropped) VALUES (1, 'GET', '/crm/v8/org', '/crm/v8/org', 200, 1, 0, 0)"
+        )
+    code, out, _ = run("stats", "--db", str(db), "--reset")
+    assert json.loads(out)["endpoints"] == {
+        "GET /crm/v8/org": {"count": 1, "credits": 1, "statuses": {"200": 1}}
+    }
+    assert json.loads(run("stats", "--db", str(db))[1])["calls"] == 0
+
+
+def test_stats_of_a_missing_database(tmp_path: Path):
+    code, _, err = run("stats", "--db", str(tmp_path / "none.sqlite3"))
+    assert code == 2
+    assert "no sandbox database" in err
+
+
+def test_serve_refuses_remote_hosts_without_the_flag(tmp_path: Path):
+    code, _, err = run("serve", "--host", "0.0.0.0", "--db", str(tmp_path / "org.sqlite3"))
+    assert code == 2
+    assert "--allow-remote" in err
+
+
+def test_serve_rejects_an_unknown_edition(tmp_path: Path):
+    code, _, err = run("serve", "--edition", "platinum", "--db", str(tmp_path / "o.sqlite3"))
+    assert code == 2
+    assert "unknown edition" in err
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.served
+def test_serve_answers_and_another_process_reads_its_stats(tmp_path: Path):
+    db, port = tmp_path / "org.sqlite3", free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "reconciler",
+            "sandbox",
+            "serve",
+            "--port",
+            str(port),
+            "--db",
+            str(db),
+            "--fail-nth",
+            "2",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        token = _token(base)
+        headers = {"Authorization": f"Zoho-oauthtoken {token}"}
+        statuses = [httpx.get(f"{base}/crm/v8/org", headers=headers).status_code for _ in range(3)]
+        assert statuses == [200, 500, 200]
+        stats = json.loads(run("stats", "--db", str(db))[1])
+        assert stats["endpoints"]["GET /crm/v8/org"]["statuses"] == {"200": 2, "500": 1}
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _token(base: str) -> str:
+    grant = {
+        "grant_type": "refresh_token",
+        "client_id": "sandbox",
+        "client_secret": "sandbox-secret",
+        "refresh_token": "sandbox-refresh",
+    }
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            return str(httpx.post(f"{base}/oauth/v2/token", data=grant).json()["access_token"])
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
