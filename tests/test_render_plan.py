@@ -7,6 +7,7 @@ read the diff, and commit it with the change that caused it.
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 from pathlib import Path
@@ -18,6 +19,7 @@ from reconciler.model import Criteria, Group, Principal, PrincipalKind, ShareTyp
 from reconciler.plan import Plan, Summary, build
 from reconciler.planfile import SavedPlan, Target, dumps, loads
 from reconciler.render_plan import criteria_text, no_changes_text, plan_text, summary_line
+from reconciler.steps import Action
 from tests.states import cond, live_rule, live_t, org, rule, user, want
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -307,3 +309,16 @@ def test_rule_principals_read_as_words() -> None:
     lines = text(build(live, desired, diff(live, desired))).splitlines()
     assert "        source: role CEO → role CEO and subordinates" in lines
     assert "        target: group Finance → all users" in lines
+
+
+def test_the_json_rendering_is_documented() -> None:
+    """`--format json` is the plan file: every key it writes has a line in the docs."""
+    doc = (Path(__file__).parent.parent / "docs" / "plan-format.md").read_text(encoding="utf-8")
+    target = Target(kind="sandbox", api_domain="http://127.0.0.1:8765")
+    payload = json.loads(dumps(SavedPlan(plan=realistic_plan(), target=target)))
+    keys = {*payload, *payload["summary"], *payload["scope"], *(a.value for a in Action)}
+    keys |= {k for section in payload["changes"].values() for item in section for k in item}
+    keys |= {k for step in payload["steps"] for k in step}
+    missing = sorted(k for k in keys if f"`{k}`" not in doc and f'"{k}"' not in doc)
+    assert not missing, f"document these in docs/plan-format.md: {missing}"
+    assert f"currently `{payload['format_version']}`" in doc
