@@ -135,6 +135,10 @@ def serve_command(
         )
     except ValueError as error:
         raise click.UsageError(str(error)) from error
+    if seed_file and db.exists():
+        click.echo(
+            f"sandbox: {db} exists, --seed ignored (use `reconciler sandbox reset`)", err=True
+        )
     org = Sandbox(db, settings=settings, seed=_seed(seed_file) if seed_file else None)
     for n in fail_nth:
         org.faults.fail_nth_call(n, status=fail_status)

@@ -15,7 +15,7 @@ from reconciler.sandbox import (
     serve,
     serve_in_thread,
 )
-from tests.sandbox.conftest import FakeClock
+from tests.sandbox.conftest import FakeClock, checked
 
 pytestmark = [pytest.mark.anyio, pytest.mark.served]
 ROOT = "4150868000000000084"  # the demo org's root territory
@@ -92,6 +92,7 @@ async def replay(client):
     return answers
 
 
+@pytest.mark.deviates("D1 D3: the sequence includes a mixed batch and malformed JSON")
 async def test_served_and_in_process_answer_the_same():
     in_process = Sandbox(clock=FakeClock())
     served = Sandbox(clock=FakeClock())
@@ -102,7 +103,9 @@ async def test_served_and_in_process_answer_the_same():
         expected = await replay(client)
     with serve_in_thread(served) as base_url:
         headers = {"Authorization": f"Zoho-oauthtoken {served.issue_token()}"}
-        async with httpx.AsyncClient(base_url=base_url, headers=headers) as client:
+        async with httpx.AsyncClient(
+            transport=checked(httpx.AsyncHTTPTransport()), base_url=base_url, headers=headers
+        ) as client:
             actual = await replay(client)
     assert actual == expected
     statuses = [answer[2] for answer in expected]
@@ -113,7 +116,9 @@ async def test_served_and_in_process_answer_the_same():
 async def test_served_token_endpoint_names_the_served_domain():
     sandbox = Sandbox(clock=FakeClock())
     with serve_in_thread(sandbox) as base_url:
-        async with httpx.AsyncClient(base_url=base_url) as client:
+        async with httpx.AsyncClient(
+            transport=checked(httpx.AsyncHTTPTransport()), base_url=base_url
+        ) as client:
             body = (
                 await client.post(
                     "/oauth/v2/token",
@@ -136,7 +141,9 @@ async def test_a_dropped_call_is_a_protocol_error_over_http(after_write):
         "territories": [{"name": "A", "reporting_to": {"id": ROOT}, "permission_type": "read_only"}]
     }
     with serve_in_thread(sandbox) as base_url:
-        async with httpx.AsyncClient(base_url=base_url, headers=headers) as client:
+        async with httpx.AsyncClient(
+            transport=checked(httpx.AsyncHTTPTransport()), base_url=base_url, headers=headers
+        ) as client:
             sandbox.faults.drop_nth_call(1, after_write=after_write)
             with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
                 await client.post("/crm/v8/settings/territories", json=body)
@@ -147,7 +154,9 @@ async def test_a_dropped_call_is_a_protocol_error_over_http(after_write):
 async def test_head_requests_get_headers_only():
     sandbox = Sandbox(clock=FakeClock())
     with serve_in_thread(sandbox) as base_url:
-        async with httpx.AsyncClient(base_url=base_url) as client:
+        async with httpx.AsyncClient(
+            transport=checked(httpx.AsyncHTTPTransport()), base_url=base_url
+        ) as client:
             response = await client.head("/crm/v8/org")
     assert (response.status_code, response.content) == (400, b"")
 
