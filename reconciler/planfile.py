@@ -63,6 +63,7 @@ def _payload(saved: SavedPlan) -> dict[str, Any]:
         "target": saved.target.model_dump(mode="json"),
         "config": {"files": list(saved.config_files), "sha256": saved.config_digest},
         "summary": plan.summary.model_dump(mode="json"),
+        "unsafe": list(plan.unsafe),
         "changes": plan.changes.model_dump(mode="json", exclude_unset=True, by_alias=True),
         "steps": [s.model_dump(mode="json", exclude_unset=True) for s in plan.steps],
         "scope": saved.scope.model_dump(mode="json"),
@@ -102,6 +103,7 @@ def _saved(payload: dict[str, Any]) -> SavedPlan:
     plan = Plan.model_validate(
         {
             "summary": payload["summary"],
+            "unsafe": payload["unsafe"],
             "changes": payload["changes"],
             "steps": payload["steps"],
             "fingerprints": payload["fingerprints"],

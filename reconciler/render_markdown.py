@@ -4,7 +4,7 @@ part of the territory tree, then the details collapsed, never longer than `limit
 GitHub refuses comments over 65,536 characters, so when the whole plan does not fit the
 details give way first (each section gets a fair share, so one huge section cannot crowd
 out the small ones), then the diagram shrinks; the summary always stays, with a note
-saying how much is shown. The wording is `render_plan`'s: one voice in every format.
+saying how much is shown. The wording is `render_words`': one voice in every format.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from reconciler.diff import TerritoryChange
 from reconciler.plan import Plan, Summary
-from reconciler.render_plan import (
+from reconciler.render_words import (
     MARKERS,
     NO_CHANGES,
     FieldText,

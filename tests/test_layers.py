@@ -32,6 +32,7 @@ RANKS = {
     "plan": 70,
     "planfile": 75,
     "render": 80,
+    "render_words": 78,
     "render_plan": 80,
     "render_markdown": 80,
     "export": 80,
@@ -57,7 +58,7 @@ RANKS = {
 }
 PURE = {"model", "source", "document", "explain", "config_tree", "config", "wire", "resolve"}
 PURE |= {"diff", "plan", "planfile", "render", "render_plan", "render_markdown", "export", "fmt"}
-PURE |= {"steps", "cover", "schedule", "schedule_members", "schedule_rules"}
+PURE |= {"steps", "cover", "schedule", "schedule_members", "schedule_rules", "render_words"}
 NETWORK_AND_CLI = {"httpx", "click", "starlette", "uvicorn"}
 
 

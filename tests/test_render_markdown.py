@@ -20,7 +20,7 @@ from reconciler.render_markdown import (
     plan_markdown,
     step_text,
 )
-from reconciler.render_plan import NO_CHANGES, summary_line
+from reconciler.render_words import NO_CHANGES, summary_line
 from tests.states import live_t, org, rule, want
 from tests.test_render_plan import LIVE, check_golden, realistic_plan
 

@@ -18,7 +18,8 @@ from reconciler.diff import diff
 from reconciler.model import Criteria, Group, Principal, PrincipalKind, ShareType
 from reconciler.plan import Plan, Summary, build
 from reconciler.planfile import SavedPlan, Target, dumps, loads
-from reconciler.render_plan import criteria_text, no_changes_text, plan_text, summary_line
+from reconciler.render_plan import plan_text
+from reconciler.render_words import criteria_text, no_changes_text, summary_line
 from reconciler.steps import Action
 from tests.states import cond, live_rule, live_t, org, rule, user, want
 
