@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
 from reconciler.sandbox.sandbox import Sandbox, read_stats, reset
 from reconciler.sandbox.seed import Seed, demo_seed, load_seed
-from reconciler.sandbox.server import RemoteNotAllowed, serve
+from reconciler.sandbox.server import is_loopback, serve
 from reconciler.sandbox.settings import SandboxSettings
 
 DEFAULT_DB = ".reconciler/sandbox.sqlite3"
@@ -96,25 +97,7 @@ def sandbox() -> None:
     help="Share of calls that fail at random with --fail-status.",
 )
 @click.option("--failure-seed", type=int, default=0, show_default=True)
-def serve_command(
-    host: str,
-    port: int,
-    db: Path,
-    seed_file: Path | None,
-    allow_remote: bool,
-    latency: float,
-    concurrency_limit: int | None,
-    credit_limit: int | None,
-    token_lifetime: float,
-    recompute_seconds: float,
-    edition: str | None,
-    fail_nth: tuple[int, ...],
-    fail_status: int,
-    drop_nth: tuple[int, ...],
-    drop_after_write: bool,
-    failure_rate: float,
-    failure_seed: int,
-) -> None:
+def serve_command(**options: Any) -> None:
     """Serve the sandbox over HTTP; one port is both API and accounts server.
 
     \b
@@ -124,39 +107,51 @@ def serve_command(
         ZOHO_CLIENT_ID=sandbox ZOHO_CLIENT_SECRET=sandbox-secret \\
         ZOHO_REFRESH_TOKEN=sandbox-refresh reconciler plan org/
     """
-    try:
-        settings = SandboxSettings(
-            latency_s=latency,
-            concurrency_limit=concurrency_limit,
-            daily_credit_limit=credit_limit,
-            token_lifetime_s=token_lifetime,
-            rule_recompute_s=recompute_seconds,
-            edition=edition,
+    host, port, db, seed_file = (options[k] for k in ("host", "port", "db", "seed_file"))
+    if not is_loopback(host) and not options["allow_remote"]:
+        raise click.UsageError(
+            f"refusing to serve on {host}: the sandbox accepts any client; "
+            "pass --allow-remote to do it anyway"
         )
-    except ValueError as error:
-        raise click.UsageError(str(error)) from error
     if seed_file and db.exists():
         click.echo(
             f"sandbox: {db} exists, --seed ignored (use `reconciler sandbox reset`)", err=True
         )
-    org = Sandbox(db, settings=settings, seed=_seed(seed_file) if seed_file else None)
-    for n in fail_nth:
-        org.faults.fail_nth_call(n, status=fail_status)
-    for n in drop_nth:
-        org.faults.drop_nth_call(n, after_write=drop_after_write)
-    if failure_rate:
-        org.faults.random_failures(failure_rate, seed=failure_seed, status=fail_status)
+    org = Sandbox(db, settings=_settings(options), seed=_seed(seed_file) if seed_file else None)
+    _arm_faults(org, options)
     click.echo(
-        f"sandbox: serving http://{host}:{port} (db {db}); client sandbox, "
-        "secret sandbox-secret, refresh token sandbox-refresh",
+        f"sandbox: serving http://{host}:{port} (db {db}); client sandbox, secret "
+        "sandbox-secret, refresh token sandbox-refresh",
         err=True,
     )
     try:
-        serve(org, host=host, port=port, allow_remote=allow_remote)
-    except RemoteNotAllowed as error:
-        raise click.UsageError(str(error)) from error
+        serve(org, host=host, port=port, allow_remote=options["allow_remote"])
     finally:
         org.close()
+
+
+def _settings(options: dict[str, Any]) -> SandboxSettings:
+    try:
+        return SandboxSettings(
+            latency_s=options["latency"],
+            concurrency_limit=options["concurrency_limit"],
+            daily_credit_limit=options["credit_limit"],
+            token_lifetime_s=options["token_lifetime"],
+            rule_recompute_s=options["recompute_seconds"],
+            edition=options["edition"],
+        )
+    except ValueError as error:
+        raise click.UsageError(str(error)) from error
+
+
+def _arm_faults(org: Sandbox, options: dict[str, Any]) -> None:
+    status = options["fail_status"]
+    for n in options["fail_nth"]:
+        org.faults.fail_nth_call(n, status=status)
+    for n in options["drop_nth"]:
+        org.faults.drop_nth_call(n, after_write=options["drop_after_write"])
+    if options["failure_rate"]:
+        org.faults.random_failures(options["failure_rate"], options["failure_seed"], status)
 
 
 @sandbox.command("reset")

@@ -34,7 +34,14 @@ from reconciler.sandbox.clock import iso
 from reconciler.sandbox.exchange import Outcome, Request
 from reconciler.sandbox.faults import Fault
 from reconciler.sandbox.limits import check_credits, too_many_in_flight
-from reconciler.sandbox.oauth import authenticate, revoke, scope_mismatch, token_grant, token_params
+from reconciler.sandbox.oauth import (
+    Principal,
+    authenticate,
+    revoke,
+    scope_mismatch,
+    token_grant,
+    token_params,
+)
 from reconciler.sandbox.replies import Reply, ZohoError, internal_error, invalid_method, invalid_url
 from reconciler.sandbox.routing import API_PREFIX, Feature, Match, MethodNotAllowed, Router
 from reconciler.sandbox.scopes import allowed
@@ -147,31 +154,13 @@ def _fault_reply(fault: Fault | None) -> Reply | None:
 def _run(
     sb: Sandbox, db: sqlite3.Connection, req: Request, match: Match
 ) -> tuple[Reply, int, dict[str, str]]:
-    """Authenticate, charge and call the handler; returns (reply, credits, headers)."""
-    now, headers, credits = sb.now(), {}, 0
+    """Admit and call the handler; returns (reply, credits charged, extra headers)."""
+    principal: Principal | None = None
     db.execute("SAVEPOINT call")
     try:
-        principal = authenticate(db, req.headers.get("authorization"), now)
-        headers["X-ACCESSTOKEN-RESET"] = iso(principal.expires_at)
-        if not allowed(principal.scopes, match.route.scopes, match.params):
-            raise scope_mismatch()
-        check_credits(db, sb.settings, now)
-        credits = 1
+        principal = _admit(sb, db, req, match)
         _check_feature(db, match)
-        call = Call(
-            req.method,
-            req.path,
-            match.params,
-            _query(req.query),
-            req.body,
-            db,
-            sb.settings,
-            now,
-            principal.user_id,
-            req.base_url,
-            req.headers,
-        )
-        reply = match.route.handler(call)
+        reply = match.route.handler(_call(sb, db, req, match, principal))
     except ZohoError as error:
         db.execute("ROLLBACK TO call")
         reply = error.reply()
@@ -180,7 +169,36 @@ def _run(
         db.execute("ROLLBACK TO call")
         reply = internal_error().reply()
     db.execute("RELEASE call")
-    return reply, credits, headers
+    if principal is None:
+        return reply, 0, {}
+    return reply, 1, {"X-ACCESSTOKEN-RESET": iso(principal.expires_at)}
+
+
+def _admit(sb: Sandbox, db: sqlite3.Connection, req: Request, match: Match) -> Principal:
+    """The caller, once token, scope and credits allow the call (which then costs a credit)."""
+    principal = authenticate(db, req.headers.get("authorization"), sb.now())
+    if not allowed(principal.scopes, match.route.scopes, match.params):
+        raise scope_mismatch()
+    check_credits(db, sb.settings, sb.now())
+    return principal
+
+
+def _call(
+    sb: Sandbox, db: sqlite3.Connection, req: Request, match: Match, principal: Principal
+) -> Call:
+    return Call(
+        req.method,
+        req.path,
+        match.params,
+        _query(req.query),
+        req.body,
+        db,
+        sb.settings,
+        sb.now(),
+        principal.user_id,
+        req.base_url,
+        req.headers,
+    )
 
 
 def _query(raw: str) -> dict[str, str]:

@@ -191,10 +191,8 @@ def _source_ref(src: dict[str, Any]) -> tuple[str, str]:
 
 
 def _territories(db: sqlite3.Connection, seed: Seed, names: _Names, now: float) -> None:
-    admin = admin_user(seed, names)
     root = SeedTerritory(
         name=seed.org.name,
-        manager=None,
         permission_type="read_only",
         description=ROOT_DESCRIPTION,
         users=seed.root_users,
@@ -203,35 +201,52 @@ def _territories(db: sqlite3.Connection, seed: Seed, names: _Names, now: float) 
     flat = list(_walk_territories([root], None))
     ids = new_ids(db, len(flat))
     names.territories.update({t.name.lower(): tid for tid, (t, _) in zip(ids, flat, strict=True)})
-    rows: list[tuple[object, ...]] = []
-    members: list[tuple[str, str, int]] = []
-    for n, (tid, (terr, parent)) in enumerate(zip(ids, flat, strict=True), 1):
-        manager = names.get("users", terr.manager) if terr.manager else (admin if n == 1 else None)
-        rows.append(
-            (
-                tid,
-                terr.name,
-                name_key(terr.name),
-                api_name_for(terr.name),
-                names.get("territories", parent) if parent else None,
-                manager,
-                terr.permission_type,
-                terr.description,
-                None,
-                None,
-                None,
-                admin,
-                admin,
-                now,
-                now,
-                n,
-            )
-        )
-        members += [(tid, names.get("users", email), len(members) + 1) for email in terr.users]
-    db.executemany("INSERT INTO territories VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-    db.executemany("INSERT INTO territory_users VALUES (?,?,?)", members)
+    admin = admin_user(seed, names)
+    rows = [
+        _territory_row(tid, terr, parent, names, admin, now, n)
+        for n, (tid, (terr, parent)) in enumerate(zip(ids, flat, strict=True), 1)
+    ]
+    marks = ", ".join(f":{key}" for key in rows[0])
+    db.executemany(f"INSERT INTO territories ({', '.join(rows[0])}) VALUES ({marks})", rows)
+    members = [
+        (tid, names.get("users", email))
+        for tid, (terr, _) in zip(ids, flat, strict=True)
+        for email in terr.users
+    ]
+    db.executemany(
+        "INSERT INTO territory_users VALUES (?, ?, ?)",
+        [(tid, uid, n) for n, (tid, uid) in enumerate(members, 1)],
+    )
     for gid, group in zip(names.group_ids, seed.groups, strict=True):
         _group_sources(db, gid, group, names, kinds=("territory",))
+
+
+def _territory_row(
+    tid: str,
+    terr: SeedTerritory,
+    parent: str | None,
+    names: _Names,
+    admin: str,
+    now: float,
+    seq: int,
+) -> dict[str, object]:
+    """One territory's columns; the root (no parent) is managed by the org's admin."""
+    manager = names.get("users", terr.manager) if terr.manager else None
+    return {
+        "id": tid,
+        "name": terr.name,
+        "name_key": name_key(terr.name),
+        "api_name": api_name_for(terr.name),
+        "parent_id": names.get("territories", parent) if parent else None,
+        "manager_id": manager if parent or manager else admin,
+        "permission_type": terr.permission_type,
+        "description": terr.description,
+        "created_by": admin,
+        "modified_by": admin,
+        "created_time": now,
+        "modified_time": now,
+        "seq": seq,
+    }
 
 
 def _walk_territories(

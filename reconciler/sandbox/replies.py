@@ -84,11 +84,6 @@ def batch(key: str, items: list[JsonObj], ok: int, mixed: int, nested: bool = Fa
     return Reply(batch_status(items, ok, mixed), {key: results})
 
 
-def single(key: str, item: JsonObj, ok: int, nested: bool = False) -> Reply:
-    """A one-item result: the status is `ok` or 400, never the mixed code."""
-    return batch(key, [item], ok, 400, nested)
-
-
 def info(page: int, per_page: int, count: int, more: bool) -> JsonObj:
     return {"per_page": per_page, "count": count, "page": page, "more_records": more}
 

@@ -9,7 +9,6 @@ from reconciler.sandbox import territory_db as tdb
 from reconciler.sandbox.call import Call, as_id, split_ids
 from reconciler.sandbox.replies import (
     Reply,
-    ZohoError,
     invalid_param,
     invalid_path_id,
     listing,
@@ -101,10 +100,6 @@ def associated_users_count(call: Call) -> Reply:
         for row in rows[:per_page]
     ]
     return listing("associated_users_count", body, page, per_page, len(rows) > per_page)
-
-
-def not_found_id(index: int = 2) -> ZohoError:
-    return invalid_path_id(index, "Invalid Territory Id")
 
 
 ROUTES = [
