@@ -82,6 +82,13 @@ def sandbox() -> None:
     multiple=True,
     help="Answer the Nth API call with --fail-status (repeatable).",
 )
+@click.option(
+    "--fail-endpoint",
+    multiple=True,
+    metavar="'METHOD PATTERN'",
+    help="Answer every call matching, e.g. 'PUT /crm/v8/settings/territories/*/users', with "
+    "--fail-status (repeatable).",
+)
 @click.option("--fail-status", type=int, default=500, show_default=True)
 @click.option(
     "--drop-nth",
@@ -148,6 +155,11 @@ def _arm_faults(org: Sandbox, options: dict[str, Any]) -> None:
     status = options["fail_status"]
     for n in options["fail_nth"]:
         org.faults.fail_nth_call(n, status=status)
+    for spec in options["fail_endpoint"]:
+        method, _, pattern = spec.strip().partition(" ")
+        if not pattern.strip():
+            raise click.BadParameter("expected 'METHOD PATTERN'", param_hint="--fail-endpoint")
+        org.faults.fail_endpoint(method, pattern.strip(), status=status, times=None)
     for n in options["drop_nth"]:
         org.faults.drop_nth_call(n, after_write=options["drop_after_write"])
     if options["failure_rate"]:

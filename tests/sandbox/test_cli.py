@@ -98,6 +98,12 @@ def test_serve_refuses_remote_hosts_without_the_flag(tmp_path: Path):
     assert "--allow-remote" in err
 
 
+def test_serve_rejects_a_malformed_endpoint_fault(tmp_path: Path):
+    code, _, err = run("serve", "--fail-endpoint", "GET", "--db", str(tmp_path / "o.sqlite3"))
+    assert code == 2
+    assert "METHOD PATTERN" in err
+
+
 def test_serve_rejects_an_unknown_edition(tmp_path: Path):
     code, _, err = run("serve", "--edition", "platinum", "--db", str(tmp_path / "o.sqlite3"))
     assert code == 2
@@ -126,6 +132,8 @@ def test_serve_answers_and_another_process_reads_its_stats(tmp_path: Path):
             str(db),
             "--fail-nth",
             "2",
+            "--fail-endpoint",
+            "GET /crm/v8/settings/roles",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -136,6 +144,8 @@ def test_serve_answers_and_another_process_reads_its_stats(tmp_path: Path):
         headers = {"Authorization": f"Zoho-oauthtoken {token}"}
         statuses = [httpx.get(f"{base}/crm/v8/org", headers=headers).status_code for _ in range(3)]
         assert statuses == [200, 500, 200]
+        roles = httpx.get(f"{base}/crm/v8/settings/roles", headers=headers)
+        assert roles.status_code == 500
         stats = json.loads(run("stats", "--db", str(db))[1])
         assert stats["endpoints"]["GET /crm/v8/org"]["statuses"] == {"200": 2, "500": 1}
     finally:
