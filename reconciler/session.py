@@ -145,7 +145,7 @@ class Session:
             except _Expired as expired:
                 if refreshed:
                     raise expired.error from None
-                refreshed = True
+                refreshed, attempt = True, attempt - 1  # the refreshed try is not a retry
                 self.stats.refreshes += 1
                 logger.info("client: access token refused on %s, refreshing it", request)
                 await self.auth.refresh(stale=expired.token)
