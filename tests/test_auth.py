@@ -14,7 +14,7 @@ from reconciler.domains import check_api_domain, data_centre_of
 from reconciler.errors import BadResponse, TargetError, Unavailable
 from reconciler.redact import MASK, redact, register
 from reconciler.sandbox import IN_PROCESS_URL, Sandbox, SandboxSettings
-from reconciler.target import from_env, resolve, sandbox_target
+from reconciler.target import CREDENTIALS, from_env, resolve, sandbox_target
 from tests.clients import DEMO, world
 
 CREDS = {"ZOHO_CLIENT_ID": "1000.CLIENT", "ZOHO_CLIENT_SECRET": "s3cret-value-xyz"}
@@ -225,3 +225,15 @@ def test_transport_is_shared_by_auth_and_client() -> None:
         assert target.auth().transport is target.transport
     finally:
         target.close()
+
+
+@pytest.mark.anyio
+@pytest.mark.served
+async def test_a_served_sandbox_is_reached_through_the_environment() -> None:
+    with world("served") as w:
+        env = dict(zip(CREDENTIALS, DEMO, strict=True))
+        env |= {"ZOHO_API_DOMAIN": w.base, "ZOHO_ACCOUNTS_URL": w.base}
+        target = from_env(env, allow_custom_domain=True)
+        assert target.label == f"Zoho CRM {w.base} (custom server)" and not target.is_sandbox
+        async with ZohoClient.for_target(target) as client:
+            assert (await client.get_org())["company_name"]
