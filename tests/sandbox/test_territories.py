@@ -539,3 +539,85 @@ async def test_feature_switch(sandbox, client, state, message):
         "message": message,
         "status": "error",
     }
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ('{"field": {"api_name": "name"}, "comparator": "equal", "value": "emea"}', ["EMEA"]),
+        (
+            '{"field": {"api_name": "name"}, "comparator": "in", "value": ["US West", "EMEA"]}',
+            ["US West", "EMEA"],
+        ),
+        (
+            '{"field": {"api_name": "name"}, "comparator": "not_equal", "value": "Zylker"}',
+            ["US West", "US East", "EMEA"],
+        ),
+        (
+            '{"field": {"api_name": "name"}, "comparator": "ends_with", "value": "east"}',
+            ["US East"],
+        ),
+        (
+            '{"group_operator": "or", "group": ['
+            '{"field": {"api_name": "name"}, "comparator": "contains", "value": "west"},'
+            '{"field": {"api_name": "name"}, "comparator": "like", "value": "%MEA"}]}',
+            ["US West", "EMEA"],
+        ),
+        (
+            '{"group_operator": "and", "group": ['
+            '{"field": {"api_name": "name"}, "comparator": "not_contains", "value": "west"},'
+            '{"field": {"api_name": "name"}, "comparator": "not_like", "value": "zylker"}]}',
+            ["US East", "EMEA"],
+        ),
+    ],
+)
+async def test_filter_comparators(client, org, filters, expected):
+    for name in ("US West", "US East", "EMEA"):
+        await create_territory(client, name, org.root)
+    body = (await client.get(URL, params={"filters": filters})).json()
+    assert [t["name"] for t in body["territories"]] == expected
+
+
+@pytest.mark.parametrize(
+    ("filters", "code", "details"),
+    [
+        (
+            "{not json",
+            "INVALID_DATA",
+            {"expected_data_type": "jsonobject", "param_name": "filters"},
+        ),
+        (
+            "{}",
+            "EXPECTED_FIELD_MISSING",
+            {
+                "expected_fields": [
+                    {"api_name": "field", "json_path": "$.field"},
+                    {"api_name": "comparator", "json_path": "$.comparator"},
+                ],
+                "param_name": "filters",
+            },
+        ),
+        (
+            '{"field": {"api_name": "name"}, "value": "x"}',
+            "MANDATORY_NOT_FOUND",
+            {"api_name": "comparator", "json_path": "$.comparator", "param_name": "filters"},
+        ),
+        (
+            '{"field": {"api_name": "name"}, "comparator": "between", "value": "x"}',
+            "INVALID_DATA",
+            None,
+        ),
+        (
+            '{"field": {"api_name": "api_name"}, "comparator": "equal", "value": "x"}',
+            "NOT_SUPPORTED",
+            {"api_name": "api_name", "json_path": "$.field.api_name", "param_name": "filters"},
+        ),
+        ('{"group_operator": "xor", "group": []}', "INVALID_DATA", None),
+    ],
+)
+async def test_filter_errors(client, filters, code, details):
+    response = await client.get(URL, params={"filters": filters})
+    assert response.status_code == 400
+    assert response.json()["code"] == code
+    if details is not None:
+        assert response.json()["details"] == details
