@@ -97,9 +97,9 @@ def add_territories(call: Call) -> Reply:
 
 def _add_item(call: Call, user: sqlite3.Row, item: Any, index: int) -> JsonObj:
     at = item_path("territories", index, "id")
-    if not isinstance(item, dict) or "id" not in item:
-        raise ItemError(field_error("MANDATORY_NOT_FOUND", "required field not found", "id", at))
-    territory = tdb.find(call.db, as_id(item["id"]))
+    # OAS2 allows only INVALID_DATA, DUPLICATE_DATA and PERMISSION_DENIED per item here,
+    # so a missing id is reported as an invalid one.
+    territory = tdb.find(call.db, as_id(item.get("id"))) if isinstance(item, dict) else None
     if territory is None:
         raise ItemError(field_error("INVALID_DATA", BAD_TERRITORY, "id", at))
     refused = rules.refusal(call.db, call.settings, territory["id"], user, DUPLICATE)

@@ -303,3 +303,39 @@ async def test_membership_feature_errors_are_403(sandbox, client, org, state, co
     response = await client.get(f"{URL}/{org.root}/users")
     assert response.status_code == 403
     assert response.json() == {"code": code, "details": {}, "message": message, "status": "error"}
+
+
+@pytest.mark.parametrize(
+    ("ids", "code"),
+    [("", "REQUIRED_PARAM_MISSING"), ("1,a", "INVALID_DATA"), ("1," * 101 + "1", "LIMIT_EXCEEDED")],
+)
+@pytest.mark.deviates("D3: the user-centric DELETE declares no request-level errors")
+async def test_user_centric_removal_checks_ids(client, org, ids, code):
+    bob = org.user("bob@zylker.example")
+    response = await client.delete(f"/crm/v8/users/{bob}/territories", params={"ids": ids})
+    assert (response.status_code, response.json()["code"]) == (400, code)
+
+
+async def test_user_centric_removal_of_unknown_and_single_forms(client, org):
+    bob = org.user("bob@zylker.example")
+    response = await client.delete(f"/crm/v8/users/{bob}/territories", params={"ids": "12"})
+    assert response.json()["territories"][0]["message"] == "Invalid Territory Id"
+    response = await client.delete(f"/crm/v8/users/{bob}/territories/{org.root}")
+    assert response.json() == {
+        "code": "INVALID_DATA",
+        "details": {"resource_path_index": 3},
+        "message": "Territory not associated with the user",
+        "status": "error",
+    }
+    assert (await client.get(f"/crm/v8/users/{bob}/territories/{org.root}")).status_code == 204
+
+
+async def test_user_centric_add_checks_each_item(client, org):
+    erin = org.user("erin.walsh@zylker.example")
+    response = await client.put(
+        f"/crm/v8/users/{erin}/territories", json={"territories": [{"id": org.root}, {}]}
+    )
+    assert [r["message"] for r in response.json()["territories"]] == [
+        "The user to whom you are trying to update is deleted.",
+        "Invalid Territory Id",
+    ]
