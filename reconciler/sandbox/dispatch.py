@@ -120,14 +120,15 @@ def _route(method: str, path: str) -> Match:
 
 
 def _unrouted(sb: Sandbox, req: Request, error: ZohoError) -> Outcome:
-    fault = sb.faults.pick(req.method, (req.path,), counted=True, write=False)
+    counted = req.path.startswith("/crm/")  # only API calls count towards "the Nth call"
+    fault = sb.faults.pick(req.method, (req.path,), counted=counted, write=False)
     reply = _fault_reply(fault) or error.reply()
     with sb.store.transaction() as db:
         request_log.record(
             db,
             request_log.Entry(sb.now(), req.method, "(unknown)", req.path, reply.status, 0, False),
         )
-    return Outcome(reply)
+    return Outcome(reply, drop=fault is not None and fault.drop)
 
 
 def _api(sb: Sandbox, req: Request, match: Match, in_flight: int) -> Outcome:
@@ -263,9 +264,8 @@ def _finish(
 
 def _token(sb: Sandbox, req: Request, path: str) -> Outcome:
     fault = sb.faults.pick(req.method, (path,), counted=False, write=False)
-    if fault is not None and (fault.drop and not fault.after_write or not fault.drop):
-        reply = _fault_reply(fault) or Reply(500)
-        return Outcome(reply, drop=fault.drop)
+    if fault is not None and not (fault.drop and fault.after_write):
+        return Outcome(_fault_reply(fault) or Reply(500), drop=fault.drop)
     params = token_params(req.query, req.body, req.headers.get("content-type", ""))
     with sb.store.transaction() as db:
         if req.method != "POST":
