@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from reconciler import wire
+from reconciler.client import ZohoClient
+from reconciler.responses import ItemResult
 from reconciler.steps import (
     Action,
     CreateTerritories,
@@ -39,41 +41,7 @@ ALREADY = {
 }
 
 
-class Result(Protocol):
-    """One per-item result as the client returns it."""
-
-    ok: bool
-    code: str | None
-    message: str | None
-    id: str | None
-
-
-class Calls(Protocol):
-    """The client's write methods the apply uses (ZohoClient provides them)."""
-
-    async def create_territories(self, items: list[Json]) -> Sequence[Result]: ...
-    async def update_territories(self, items: list[Json]) -> Sequence[Result]: ...
-    async def transfer_and_delete_territories(self, items: list[Json]) -> Sequence[Result]: ...
-    async def add_territory_users(
-        self, territory_id: str, user_ids: list[str]
-    ) -> Sequence[Result]: ...
-    async def remove_territory_users(
-        self, territory_id: str, user_ids: list[str]
-    ) -> Sequence[Result]: ...
-    async def add_user_territories(
-        self, user_id: str, territory_ids: list[str]
-    ) -> Sequence[Result]: ...
-    async def remove_user_territories(
-        self, user_id: str, territory_ids: list[str]
-    ) -> Sequence[Result]: ...
-    async def update_data_sharing(self, items: list[Json]) -> Sequence[Result]: ...
-    async def create_sharing_rule(self, module: str, item: Json) -> Sequence[Result]: ...
-    async def update_sharing_rule(
-        self, module: str, rule_id: str, item: Json
-    ) -> Sequence[Result]: ...
-    async def delete_sharing_rule(self, module: str, rule_id: str) -> Sequence[Result]: ...
-    async def activate_sharing_rule(self, module: str, rule_id: str) -> Sequence[Result]: ...
-    async def deactivate_sharing_rule(self, module: str, rule_id: str) -> Sequence[Result]: ...
+Calls = ZohoClient
 
 
 @dataclass(frozen=True)
@@ -164,20 +132,20 @@ def _rule(step: Step, created: Created) -> Call:
     if isinstance(step, RuleWrite):
         if step.action is Action.create_rule:
             item = wire.rule_to_wire(step.payload)
-            return _batch(step, [label], lambda c: c.create_sharing_rule(module, item))
+            return _one(step, label, lambda c: c.create_sharing_rule(module, item))
         rule_id = resolve(step.rule, created)
         item = wire.rule_to_wire(step.payload, rule_id)
-        return _batch(step, [label], lambda c: c.update_sharing_rule(module, rule_id, item))
+        return _one(step, label, lambda c: c.update_sharing_rule(module, rule_id, item))
     rule_id = resolve(step.rule, created)
     if step.action is Action.delete_rule:
-        return _batch(step, [label], lambda c: c.delete_sharing_rule(module, rule_id))
+        return _one(step, label, lambda c: c.delete_sharing_rule(module, rule_id))
     if step.action is Action.activate_rule:
-        return _batch(step, [label], lambda c: c.activate_sharing_rule(module, rule_id))
-    return _batch(step, [label], lambda c: c.deactivate_sharing_rule(module, rule_id))
+        return _one(step, label, lambda c: c.activate_sharing_rule(module, rule_id))
+    return _one(step, label, lambda c: c.deactivate_sharing_rule(module, rule_id))
 
 
 def _batch(
-    step: Step, labels: list[str], send: Callable[[Calls], Awaitable[Sequence[Result]]]
+    step: Step, labels: list[str], send: Callable[[Calls], Awaitable[Sequence[ItemResult]]]
 ) -> Call:
     creates = step.action in (Action.create_territories, Action.create_rule)
 
@@ -194,7 +162,14 @@ def _batch(
     return run
 
 
-def _outcome(action: Action, label: str, result: Result, creates: bool) -> ItemOutcome:
+def _one(step: Step, label: str, send: Callable[[Calls], Awaitable[ItemResult]]) -> Call:
+    async def run(client: Calls) -> list[ItemResult]:
+        return [await send(client)]
+
+    return _batch(step, [label], run)
+
+
+def _outcome(action: Action, label: str, result: ItemResult, creates: bool) -> ItemOutcome:
     if not result.ok and _already(action, result):
         return ItemOutcome(label=label, ok=True, code=result.code, message="already so")
     return ItemOutcome(
@@ -206,7 +181,7 @@ def _outcome(action: Action, label: str, result: Result, creates: bool) -> ItemO
     )
 
 
-def _already(action: Action, result: Result) -> bool:
+def _already(action: Action, result: ItemResult) -> bool:
     message = (result.message or "").lower()
     return any(
         a is action and result.code == code and words in message for a, code, words in ALREADY

@@ -3,6 +3,7 @@ library function, renders the result to a stream and returns an exit code."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Callable
@@ -13,8 +14,8 @@ from typing import Any, TypeVar
 import click
 
 from reconciler import __version__, render
-from reconciler.errors import ConfigError, ReconcilerError
-from reconciler.sandbox.cli import sandbox
+from reconciler.errors import ConfigError, PlanFileError, ReconcilerError, StalePlan, UnsafePlan
+from reconciler.redact import redact
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
@@ -33,18 +34,25 @@ def reports_errors(command: F) -> F:
             if os.environ.get("GITHUB_ACTIONS") == "true":
                 render.github_annotations(exc.diagnostics, sys.stdout)
             sys.exit(EXIT_ERROR)
-        except ReconcilerError as exc:
-            click.echo(f"error: {exc}", err=True)
+        except StalePlan as exc:
+            lines = "\n".join(f"  - {what}" for what in exc.changed)
+            click.echo(f"error: {exc}:\n{lines}", err=True)
+            sys.exit(EXIT_ERROR)
+        except UnsafePlan as exc:
+            reasons = "\n".join(f"  - {why}" for why in exc.reasons)
+            click.echo(f"error: refusing to apply: the plan\n{reasons}", err=True)
+            sys.exit(EXIT_ERROR)
+        except (ReconcilerError, PlanFileError) as exc:
+            click.echo(f"error: {redact(str(exc))}", err=True)
             sys.exit(EXIT_ERROR)
         except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException):
             raise
         except Exception as exc:
-            # A bug of ours: say so plainly. The traceback only on request, since
-            # exception text could carry request details.
+            # A bug of ours: say so plainly. The traceback only on request.
             if os.environ.get("RECONCILER_DEBUG"):
                 raise
             click.echo(
-                f"internal error: {type(exc).__name__}: {exc}\n"
+                f"internal error: {type(exc).__name__}: {redact(str(exc))}\n"
                 "This is a bug in reconciler; set RECONCILER_DEBUG=1 to see the traceback.",
                 err=True,
             )
@@ -53,7 +61,30 @@ def reports_errors(command: F) -> F:
     return run  # type: ignore[return-value]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """Loads a command's module when the command is used, so `--help` starts fast."""
+
+    lazy = {
+        "plan": "reconciler.cli_org",
+        "apply": "reconciler.cli_org",
+        "export": "reconciler.cli_org",
+        "doctor": "reconciler.cli_org",
+        "sandbox": "reconciler.sandbox.cli",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy and name not in self.commands:
+            module = importlib.import_module(self.lazy[name])
+            command = getattr(module, name)
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reconciler")
 def main() -> None:
     """Config-as-code for Zoho CRM territories, memberships and data sharing.
@@ -132,6 +163,3 @@ def schema(output: Path) -> None:
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text, encoding="utf-8")
     click.echo(f"wrote {output}", err=True)
-
-
-main.add_command(sandbox)

@@ -65,6 +65,10 @@ class BaseClient:
     def concurrency(self) -> int:
         return self.session.concurrency
 
+    async def api_domain(self) -> str:
+        """Where calls go: the fixed domain, or the one the token response named."""
+        return self.session.api_domain or await self.session.auth.api_domain()
+
     async def aclose(self) -> None:
         await self.session.aclose()
 

@@ -22,18 +22,19 @@ from reconciler.plan import FORMAT_VERSION, Plan
 
 
 class Target(Frozen):
-    """Which org a plan was made for."""
+    """Which org a plan was made for: `label` says where in words (DESIGN §1's banner)."""
 
     kind: str  # "sandbox" or "zoho"
+    label: str
     api_domain: str
     org_id: str | None = None
     org_name: str | None = None
 
     def describe(self) -> str:
         if self.kind == "sandbox":
-            return f"local sandbox ({self.api_domain})"
+            return self.label
         org = f" (org {self.org_id})" if self.org_id else ""
-        return f"Zoho CRM {self.api_domain}{org}"
+        return f"{self.label}{org}"
 
 
 class SavedPlan(Frozen):

@@ -53,12 +53,16 @@ RANKS = {
     "apply": 80,
     "gitbase": 80,
     "progress": 90,
+    "render_report": 85,
+    "workflow": 90,
     "cli": 100,
+    "cli_org": 101,
     "__main__": 110,
 }
 PURE = {"model", "source", "document", "explain", "config_tree", "config", "wire", "resolve"}
 PURE |= {"diff", "plan", "planfile", "render", "render_plan", "render_markdown", "export", "fmt"}
 PURE |= {"steps", "cover", "schedule", "schedule_members", "schedule_rules", "render_words"}
+PURE |= {"render_report"}
 NETWORK_AND_CLI = {"httpx", "click", "starlette", "uvicorn"}
 
 

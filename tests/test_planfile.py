@@ -30,7 +30,9 @@ def saved() -> SavedPlan:
     plan = build(LIVE, DESIRED, diff(LIVE, DESIRED))
     return SavedPlan(
         plan=plan,
-        target=Target(kind="sandbox", api_domain="http://sandbox.invalid"),
+        target=Target(
+            kind="sandbox", label="local sandbox (test)", api_domain="http://sandbox.invalid"
+        ),
         config_files=("org.yaml",),
         config_digest="sha256:abc",
     )
@@ -75,6 +77,7 @@ def test_plan_file_carries_target_and_summary() -> None:
     payload = json.loads(dumps(saved()))
     assert payload["target"] == {
         "kind": "sandbox",
+        "label": "local sandbox (test)",
         "api_domain": "http://sandbox.invalid",
         "org_id": None,
         "org_name": None,

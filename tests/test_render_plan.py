@@ -202,7 +202,9 @@ def test_a_plan_with_nothing_to_do_says_so_in_one_line() -> None:
 
 def test_a_plan_read_back_from_its_file_reads_the_same() -> None:
     plan = realistic_plan()
-    target = Target(kind="sandbox", api_domain="http://127.0.0.1:8765")
+    target = Target(
+        kind="sandbox", label="local sandbox (test)", api_domain="http://127.0.0.1:8765"
+    )
     loaded = loads(dumps(SavedPlan(plan=plan, target=target))).plan
     assert text(loaded) == text(plan)
 
@@ -315,7 +317,9 @@ def test_rule_principals_read_as_words() -> None:
 def test_the_json_rendering_is_documented() -> None:
     """`--format json` is the plan file: every key it writes has a line in the docs."""
     doc = (Path(__file__).parent.parent / "docs" / "plan-format.md").read_text(encoding="utf-8")
-    target = Target(kind="sandbox", api_domain="http://127.0.0.1:8765")
+    target = Target(
+        kind="sandbox", label="local sandbox (test)", api_domain="http://127.0.0.1:8765"
+    )
     payload = json.loads(dumps(SavedPlan(plan=realistic_plan(), target=target)))
     keys = {*payload, *payload["summary"], *payload["scope"], *(a.value for a in Action)}
     keys |= {k for section in payload["changes"].values() for item in section for k in item}
