@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from reconciler import __version__, render
+from reconciler import __version__
 from reconciler.errors import ConfigError, PlanFileError, ReconcilerError, StalePlan, UnsafePlan
 from reconciler.redact import redact
 
@@ -30,6 +30,8 @@ def reports_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except ConfigError as exc:
+            from reconciler import render
+
             render.diagnostics_text(exc.diagnostics, sys.stderr)
             if os.environ.get("GITHUB_ACTIONS") == "true":
                 render.github_annotations(exc.diagnostics, sys.stdout)
@@ -64,20 +66,43 @@ def reports_errors(command: F) -> F:
 class Commands(click.Group):
     """Loads a command's module when the command is used, so `--help` starts fast."""
 
+    # name -> (module, the first line of its docstring); a test keeps the lines true.
     lazy = {
-        "plan": "reconciler.cli_org",
-        "apply": "reconciler.cli_org",
-        "export": "reconciler.cli_org",
-        "doctor": "reconciler.cli_org",
-        "sandbox": "reconciler.sandbox.cli",
+        "plan": (
+            "reconciler.cli_org",
+            "Show what apply would change in the org to match the configuration.",
+        ),
+        "apply": (
+            "reconciler.cli_org",
+            "Make the change: a saved plan exactly, or a fresh plan after you confirm it.",
+        ),
+        "export": (
+            "reconciler.cli_org",
+            "Write the live org as YAML, to adopt an org that already has territories.",
+        ),
+        "sandbox": (
+            "reconciler.sandbox.cli",
+            "The local Zoho CRM stand-in: serve it, reset it, read its request log.",
+        ),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in self.lazy and name not in self.commands:
+                rows.append((name, self.lazy[name][1]))
+            else:
+                command = self.commands[name]
+                rows.append((name, command.get_short_help_str(limit=formatter.width)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.lazy and name not in self.commands:
-            module = importlib.import_module(self.lazy[name])
+            module = importlib.import_module(self.lazy[name][0])
             command = getattr(module, name)
             assert isinstance(command, click.Command)
             return command
@@ -119,6 +144,7 @@ def validate(paths: tuple[Path, ...], fmt: str) -> None:
         reconciler validate org/
         reconciler validate examples/territories.yaml --format json
     """
+    from reconciler import render
     from reconciler.config import load
 
     try:

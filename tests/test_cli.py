@@ -9,7 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from reconciler.cli import main
+from reconciler.cli import Commands, main
 
 ROOT = Path(__file__).parent.parent
 EXAMPLE = ROOT / "examples" / "territories.yaml"
@@ -90,8 +90,12 @@ def test_schema_writes_the_file(tmp_path: Path) -> None:
 
 
 def commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    """Every command and subcommand, the lazily loaded ones included."""
     found = []
-    for name, command in sorted(group.commands.items()):
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        assert command is not None, f"`{prefix}{name}` is listed but cannot be loaded"
         found.append((f"{prefix}{name}", command))
         if isinstance(command, click.Group):
             found += commands(command, f"{prefix}{name} ")
@@ -104,3 +108,19 @@ def test_every_command_has_help_with_an_example(name: str, command: click.Comman
     assert "Example:" in command.help, f"`{name}` has no Example: block"
     result = CliRunner().invoke(main, [*name.split(), "--help"])
     assert result.exit_code == 0 and "Example:" in result.output
+
+
+@pytest.mark.parametrize("name", sorted(Commands.lazy))
+def test_lazy_commands_describe_themselves_truly(name: str) -> None:
+    # `reconciler --help` lists lazy commands without importing them; the line it shows
+    # must be the command's own.
+    command = main.get_command(click.Context(main), name)
+    assert command is not None and command.help is not None
+    assert command.help.strip().splitlines()[0] == Commands.lazy[name][1]
+
+
+def test_help_lists_every_command_without_importing_them() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for name, (_, line) in Commands.lazy.items():
+        assert f"{name}" in result.output and line.split()[0] in result.output
