@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,9 +38,10 @@ from reconciler.model import (
     rule_key,
     territory_key,
 )
-from reconciler.source import Location, Path_, SourceFile, YamlProblem, read, walk_files
+from reconciler.source import Location, Path_, SourceFile, YamlProblem, parse, walk_files
 
 SourceMap = dict[tuple[str, ...], Location]
+Document = tuple[str, bytes]  # a file's name as messages show it, and its bytes
 KNOWN_KEYS = field_names(
     doc.ConfigDoc, doc.TerritoryDoc, doc.SharingRuleDoc, doc.PrincipalDoc, doc.ConditionDoc
 ) | {"all", "any"}
@@ -74,28 +75,49 @@ class _Merge:
 def load(paths: Iterable[Path | str]) -> Config:
     """Load one file or directories of `*.yaml` files. Raises `ConfigError` listing all
     problems."""
+    paths = list(paths)
     files = list(walk_files([Path(p) for p in paths]))
-    merge = _Merge()
     if not files:
         where = ", ".join(str(p) for p in paths) or "."
         raise ConfigError([Diagnostic(where, 0, 0, "no YAML files found", "name a .yaml file")])
+    merge = _Merge()
+    documents = []
     for path in files:
-        _add_file(merge, path)
+        try:
+            documents.append((str(path), path.read_bytes()))
+        except OSError as exc:
+            merge.diagnostics.append(Diagnostic(str(path), 0, 0, f"cannot read: {exc.strerror}"))
+    return _load(merge, documents)
+
+
+def load_documents(documents: Sequence[Document]) -> Config:
+    """Load files given as (name, bytes), e.g. read from git: the same checks as `load`."""
+    return _load(_Merge(), documents)
+
+
+def check_document(name: str, raw: bytes) -> list[Diagnostic]:
+    """The problems one file has on its own: YAML, the file format, names declared twice in
+    it. The checks that need every file (the tree, grafts, caps) are left to `load`."""
+    merge = _Merge()
+    _add_file(merge, name, raw)
+    return sorted(merge.diagnostics)
+
+
+def _load(merge: _Merge, documents: Sequence[Document]) -> Config:
+    for name, raw in documents:
+        _add_file(merge, name, raw)
     state = _finish(merge)
     if merge.diagnostics:
         raise ConfigError(merge.diagnostics)
-    names = tuple(str(p) for p in files)
+    names = tuple(name for name, _ in documents)
     return Config(state, merge.sources, names, _digest(names, merge.digests))
 
 
-def _add_file(merge: _Merge, path: Path) -> None:
+def _add_file(merge: _Merge, name: str, raw: bytes) -> None:
     try:
-        source = read(path)
+        source = parse(name, raw)
     except YamlProblem as problem:
         merge.diagnostics.append(problem.diagnostic)
-        return
-    except OSError as exc:
-        merge.diagnostics.append(Diagnostic(str(path), 0, 0, f"cannot read: {exc.strerror}"))
         return
     merge.digests.append(source.digest)
     if not isinstance(source.data, dict):

@@ -63,8 +63,12 @@ class SourceFile:
 
 def read(path: Path, display: str | None = None) -> SourceFile:
     """Parse one YAML file. Raises `YamlProblem` with a located diagnostic when it can't."""
-    name = display or str(path)
-    raw = path.read_bytes()
+    return parse(display or str(path), path.read_bytes())
+
+
+def parse(name: str, raw: bytes) -> SourceFile:
+    """Parse a YAML document's bytes (a file's, or a blob read from git), `name` being how
+    messages refer to it. Raises `YamlProblem` with a located diagnostic when it can't."""
     text = _decode(raw, name)
     yaml = YAML(typ="rt")
     _reject_control_characters(text, name)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.config import load
+from reconciler.config import check_document, load, load_documents
 from reconciler.errors import ConfigError, Diagnostic
-from reconciler.model import Group, Permission, PrincipalKind, ShareType
+from reconciler.model import Group, OrgState, Permission, PrincipalKind, ShareType
 
 
 def write(tmp_path: Path, text: str, name: str = "org.yaml") -> Path:
@@ -390,3 +390,27 @@ def test_sources_locate_names_for_later_stages(tmp_path: Path) -> None:
     where = config.sources[("territory", "americas", "users", "bob@zylker.example")]
     assert (where.line, where.column) == (7, 35)
     assert config.sources[("territory", "americas", "manager")].line == 6
+
+
+def test_documents_given_as_bytes_load_like_files(tmp_path: Path) -> None:
+    # `plan --base` reads files from git: the same loader, fed (name, bytes) pairs.
+    path = write(tmp_path, TREE)
+    from_file = load([path])
+    from_bytes = load_documents([(str(path), path.read_bytes())])
+    assert from_bytes.state == from_file.state
+    assert (from_bytes.files, from_bytes.digest) == (from_file.files, from_file.digest)
+    assert load_documents([]).state == OrgState()  # nothing there: nothing managed
+
+
+def test_bad_documents_are_reported_under_the_name_given(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_documents([("main:org/x.yaml", b"version: 1\ndata_sharing: {Leads: open}\n")])
+    (found,) = caught.value.diagnostics
+    assert (found.file, found.line, found.column) == ("main:org/x.yaml", 2, 23)
+
+
+def test_check_document_reports_one_files_own_problems() -> None:
+    graft = b"version: 1\nterritories:\n  name: Sub\n  parent: Elsewhere\n"
+    assert check_document("sub.yaml", graft) == []  # the parent is another file's business
+    (found,) = check_document("bad.yaml", b"version: 1\nterritories: {name: X, manger: a}\n")
+    assert "manger" in found.message and found.file == "bad.yaml"
