@@ -25,6 +25,9 @@ from reconciler.model import (
 
 COMPARED = ("manager", "permission", "description", "account_rule", "deal_rule", "lead_rule")
 RULE_COMPARED = ("name", "source", "criteria", "target", "access", "superiors")
+# With `plan --base`: made by the configuration edit under review, or undoing a change made
+# in the org by hand (`origin.label`). None when the plan was made without a base.
+Origin = Literal["change", "drift"]
 
 
 class FieldChange(Frozen):
@@ -53,6 +56,7 @@ class TerritoryChange(Frozen):
     fields: tuple[FieldChange, ...] = ()
     transfer_to: str | None = None
     members_dropped: tuple[str, ...] = ()
+    origin: Origin | None = None
 
     @property
     def key(self) -> str:
@@ -67,12 +71,14 @@ class MemberChange(Frozen):
     removed: tuple[str, ...] = ()
     new_territory: bool = False
     before: int = 0
+    origin: Origin | None = None
 
 
 class DefaultChange(Frozen):
     module: str
     before: ShareType | None
     after: ShareType
+    origin: Origin | None = None
 
 
 class RuleChange(Frozen):
@@ -85,6 +91,7 @@ class RuleChange(Frozen):
     desired: SharingRule | None = None
     fields: tuple[FieldChange, ...] = ()
     activation: Literal["activate", "deactivate"] | None = None
+    origin: Origin | None = None
 
 
 class Changes(Frozen):

@@ -16,12 +16,13 @@ from pydantic import Field
 
 from reconciler.diff import Changes
 from reconciler.model import Frozen, OrgState, Territory
+from reconciler.origin import only
 from reconciler.schedule import Builder, territory_steps
 from reconciler.schedule_members import member_steps
 from reconciler.schedule_rules import default_steps, rule_steps
 from reconciler.steps import Limits, Step
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 class Safety(Frozen):
@@ -61,6 +62,8 @@ class Summary(Frozen):
     api_calls: int = 0
     credits: int = 0
     levels: int = 0
+    from_change: int = 0
+    drift: int = 0
 
     @property
     def changes(self) -> int:
@@ -141,32 +144,46 @@ def _tree(desired: OrgState, changes: Changes) -> dict[str, str | None]:
 
 
 def summarise(changes: Changes, steps: tuple[Step, ...]) -> Summary:
-    territories = changes.territories
     gained = {e for m in changes.members for e in m.added}
     lost = {e for m in changes.members for e in m.removed}
-    lost |= {e for t in territories for e in t.members_dropped}
-    rules = changes.rules
+    lost |= {e for t in changes.territories for e in t.members_dropped}
     return Summary(
-        create=sum(t.action == "create" for t in territories),
-        update=sum(t.action == "update" and bool(t.fields) for t in territories),
-        rename=sum(t.renamed_from is not None for t in territories),
-        move=sum(t.moved_from is not None for t in territories),
-        delete=sum(t.action == "delete" for t in territories),
-        members_added=sum(len(m.added) for m in changes.members),
-        members_removed=sum(len(m.removed) for m in changes.members),
-        members_dropped=sum(len(t.members_dropped) for t in territories),
+        **_counts(changes),
         users_gaining=len(gained),
         users_losing=len(lost),
-        defaults=len(changes.defaults),
-        rules_created=sum(r.action == "create" for r in rules),
-        rules_updated=sum(r.action == "update" for r in rules),
-        rules_deleted=sum(r.action == "delete" for r in rules),
-        rules_activated=sum(r.activation == "activate" for r in rules),
-        rules_deactivated=sum(r.activation == "deactivate" for r in rules),
         api_calls=len(steps),
         credits=len(steps),
         levels=max((s.level for s in steps), default=0),
+        from_change=sum(_counts(only(changes, "change")).values()),
+        drift=sum(_counts(only(changes, "drift")).values()),
     )
+
+
+def _counts(changes: Changes) -> dict[str, int]:
+    """The counts that add up to `Summary.changes`."""
+    territories, rules = changes.territories, changes.rules
+    return {
+        "create": sum(t.action == "create" for t in territories),
+        "update": sum(t.action == "update" and bool(t.fields) for t in territories),
+        "rename": sum(t.renamed_from is not None for t in territories),
+        "move": sum(t.moved_from is not None for t in territories),
+        "delete": sum(t.action == "delete" for t in territories),
+        "members_added": sum(len(m.added) for m in changes.members),
+        "members_removed": sum(len(m.removed) for m in changes.members),
+        "members_dropped": sum(len(t.members_dropped) for t in territories),
+        "defaults": len(changes.defaults),
+        "rules_created": sum(r.action == "create" for r in rules),
+        "rules_updated": sum(r.action == "update" for r in rules),
+        "rules_deleted": sum(r.action == "delete" for r in rules),
+        "rules_activated": sum(r.activation == "activate" for r in rules),
+        "rules_deactivated": sum(r.activation == "deactivate" for r in rules),
+    }
+
+
+def relabel(plan: Plan, changes: Changes) -> Plan:
+    """`plan` with its changes labelled by origin (`origin.label`): the steps stay exactly
+    as they are, the summary gains the counts per origin."""
+    return plan.model_copy(update={"changes": changes, "summary": summarise(changes, plan.steps)})
 
 
 def unsafe(summary: Summary, live: OrgState, safety: Safety) -> tuple[str, ...]:

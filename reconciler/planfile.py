@@ -37,6 +37,18 @@ class Target(Frozen):
         return f"{self.label}{org}"
 
 
+class Base(Frozen):
+    """The git revision whose configuration the changes were labelled against
+    (`plan --base`): `ref` as given, `commit` the full hash it named."""
+
+    ref: str
+    commit: str
+
+    def describe(self) -> str:
+        short = self.commit[:7]
+        return short if self.commit.startswith(self.ref.lower()) else f"{self.ref} at {short}"
+
+
 class SavedPlan(Frozen):
     """A plan with what it was made from and against: `apply` re-reads `scope` to check
     that the org has not moved since."""
@@ -46,6 +58,7 @@ class SavedPlan(Frozen):
     scope: Scope = Field(default_factory=Scope)
     config_files: tuple[str, ...] = ()
     config_digest: str = ""
+    base: Base | None = None
     tool_version: str = __version__
 
 
@@ -62,7 +75,11 @@ def _payload(saved: SavedPlan) -> dict[str, Any]:
         "format_version": FORMAT_VERSION,
         "tool": {"name": "reconciler", "version": saved.tool_version},
         "target": saved.target.model_dump(mode="json"),
-        "config": {"files": list(saved.config_files), "sha256": saved.config_digest},
+        "config": {
+            "files": list(saved.config_files),
+            "sha256": saved.config_digest,
+            "base": saved.base.model_dump(mode="json") if saved.base else None,
+        },
         "summary": plan.summary.model_dump(mode="json"),
         "unsafe": list(plan.unsafe),
         "changes": plan.changes.model_dump(mode="json", exclude_unset=True, by_alias=True),
@@ -117,5 +134,6 @@ def _saved(payload: dict[str, Any]) -> SavedPlan:
         target=Target.model_validate(payload["target"]),
         config_files=tuple(payload["config"]["files"]),
         config_digest=payload["config"]["sha256"],
+        base=payload["config"]["base"],
         tool_version=payload["tool"]["version"],
     )

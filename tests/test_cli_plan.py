@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import main
+from reconciler.plan import FORMAT_VERSION
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "territories.yaml"
 
@@ -54,7 +55,7 @@ def test_json_format_is_the_plan_file(runner: CliRunner, tmp_path: Path) -> None
     assert result.exit_code == 0
     assert result.stdout == out.read_text()
     payload = json.loads(result.stdout)
-    assert payload["format_version"] == 1 and payload["target"]["kind"] == "sandbox"
+    assert payload["format_version"] == FORMAT_VERSION and payload["target"]["kind"] == "sandbox"
     assert payload["summary"]["api_calls"] == len(payload["steps"])
 
 

@@ -25,6 +25,7 @@ RANKS = {
     "steps": 40,
     "wire": 40,
     "diff": 50,
+    "origin": 60,
     "resolve": 50,
     "schedule": 60,
     "schedule_members": 65,
@@ -62,7 +63,7 @@ RANKS = {
 PURE = {"model", "source", "document", "explain", "config_tree", "config", "wire", "resolve"}
 PURE |= {"diff", "plan", "planfile", "render", "render_plan", "render_markdown", "export", "fmt"}
 PURE |= {"steps", "cover", "schedule", "schedule_members", "schedule_rules", "render_words"}
-PURE |= {"render_report"}
+PURE |= {"render_report", "origin"}
 NETWORK_AND_CLI = {"httpx", "click", "starlette", "uvicorn"}
 
 
