@@ -20,6 +20,7 @@ from reconciler.apply import Listener
 from reconciler.cli import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, reports_errors
 from reconciler.config import load
 from reconciler.errors import ApplyError
+from reconciler.gitbase import load_at
 from reconciler.plan import Plan
 from reconciler.planfile import SavedPlan, dumps
 from reconciler.render_markdown import plan_markdown
@@ -81,12 +82,13 @@ def color() -> bool:
 
 
 def show(saved: SavedPlan, fmt: str) -> None:
+    base = saved.base.describe() if saved.base is not None else None
     if fmt == "json":
         sys.stdout.write(dumps(saved))
     elif fmt == "markdown":
-        sys.stdout.write(plan_markdown(saved.plan, target=saved.target.describe()))
+        sys.stdout.write(plan_markdown(saved.plan, target=saved.target.describe(), base=base))
     else:
-        plan_text(saved.plan, sys.stdout, color=color())
+        plan_text(saved.plan, sys.stdout, color=color(), base=base)
 
 
 @click.command()
@@ -108,23 +110,38 @@ def show(saved: SavedPlan, fmt: str) -> None:
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none."
 )
+@click.option(
+    "--base",
+    metavar="REF",
+    help="Also read the configuration at this git revision (e.g. origin/main) and show "
+    "which changes come from the edit since and which are drift in the org.",
+)
 @org_options
 @reports_errors
 def plan(
-    paths: tuple[Path, ...], out: Path | None, fmt: str, detailed_exitcode: bool, **org: Any
+    paths: tuple[Path, ...],
+    out: Path | None,
+    fmt: str,
+    detailed_exitcode: bool,
+    base: str | None,
+    **org: Any,
 ) -> None:
     """Show what apply would change in the org to match the configuration.
 
-    Reads only what the configuration manages; never writes to the org.
+    Reads only what the configuration manages; never writes to the org. With --base, each
+    change is shown as from this change (the YAML edited since REF) or as drift (the org
+    differs from what REF's YAML asks for, e.g. after a change made by hand).
 
     \b
     Example:
         reconciler plan org/ --out plan.json
         reconciler plan org/ --format markdown > plan.md
         reconciler plan org/ --detailed-exitcode   # 0 no changes, 2 changes, 1 error
+        reconciler plan org/ --base origin/main --format markdown
     """
     config = load(paths)
-    saved = run(org, lambda c: workflow.make_plan(config, c))
+    base_config = load_at(base, paths) if base is not None else None
+    saved = run(org, lambda c: workflow.make_plan(config, c, base_config))
     banner(saved.target.describe())
     if out is not None:
         out.write_text(dumps(saved), encoding="utf-8")

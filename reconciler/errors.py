@@ -5,6 +5,7 @@ messages and exit codes.
     ├── ConfigError           bad YAML: every problem at once, each with file:line:col
     │   └── UnresolvedNames   names only the live org can resolve (unknown email, role, group)
     ├── TargetError           where to talk to is wrong (credentials, data centre, domain)
+    ├── GitError              `plan --base`: no git, not a repository, an unknown revision
     ├── PlanFileError         a saved plan that is unreadable, tampered with or too new
     ├── StalePlan             the org changed since the plan was made (names each object)
     ├── UnsafePlan            deletes beyond the safety thresholds without --allow-deletes
@@ -60,6 +61,10 @@ class UnresolvedNames(ConfigError):
 
 class TargetError(ReconcilerError):
     """The target org cannot be used as configured (credentials, data centre, domain)."""
+
+
+class GitError(ReconcilerError):
+    """The configuration at a git revision cannot be read (`plan --base`)."""
 
 
 class PlanFileError(ReconcilerError):

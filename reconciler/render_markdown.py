@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reconciler.diff import TerritoryChange
+from reconciler.origin import labelled
 from reconciler.plan import Plan, Summary
 from reconciler.render_words import (
     MARKERS,
     NO_CHANGES,
+    NONE,
     FieldText,
     Node,
     TreeIndex,
     field_texts,
     memberships,
+    origin_line,
+    parts,
     plural,
     rule_description,
     rule_marker,
@@ -61,6 +65,7 @@ LEGEND = (
     "Green: new · Yellow: changed · Purple: renamed · Blue: moved (dashed line from the old "
     "parent) · Red: deleted · Grey: unchanged, shown for context"
 )
+DRIFT_LEGEND = " · *drift*: the org differs from the base revision; this plan puts it back"
 # Characters GitHub's Mermaid misreads inside a quoted label, as Mermaid entity codes.
 _MERMAID = str.maketrans(
     {c: f"#{ord(c)};" for c in '#"&()[]{}<>|`;'} | {"\n": " ", "\r": " ", "\t": " "}
@@ -68,15 +73,18 @@ _MERMAID = str.maketrans(
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>|~&#])")
 
 
-def plan_markdown(plan: Plan, *, target: str | None = None, limit: int = LIMIT) -> str:
-    """The comment's text; at most `limit` characters whatever the plan's size."""
+def plan_markdown(
+    plan: Plan, *, target: str | None = None, limit: int = LIMIT, base: str | None = None
+) -> str:
+    """The comment's text; at most `limit` characters whatever the plan's size. A plan made
+    with a base shows its details in two groups, the edit's and the drift from `base`."""
     if limit < MIN_LIMIT:
         raise ValueError(f"a Markdown plan needs at least {MIN_LIMIT} characters, not {limit}")
     head = _head(target)
     if plan.empty:
         return head + NO_CHANGES + "\n"
     head += _summary(plan)
-    sections = detail_sections(plan)
+    sections = detail_sections(plan, base)
     full = head + diagram(plan, DIAGRAM_NODES) + "".join(s.render(len(s.items)) for s in sections)
     if len(full) <= limit:
         return full
@@ -108,6 +116,7 @@ def _head(target: str | None) -> str:
 
 def _summary(plan: Plan) -> str:
     lines = [f"**{escape(summary_line(plan.summary))}**", ""]
+    lines += [origin_line(plan.summary), ""] if labelled(plan.changes) else []
     lines += [f"> **Warning:** this plan {escape(reason)}" for reason in plan.unsafe]
     lines += [""] if plan.unsafe else []
     rows = [(label, value) for label, value in _counts(plan.summary) if value]
@@ -133,6 +142,8 @@ def _counts(s: Summary) -> list[tuple[str, int]]:
         ("Sharing rules to delete", s.rules_deleted),
         ("Sharing rules to activate", s.rules_activated),
         ("Sharing rules to deactivate", s.rules_deactivated),
+        ("From this change", s.from_change),
+        ("Drift", s.drift),
         ("API calls", s.api_calls),
         ("Credits", s.credits),
     ]
@@ -156,7 +167,8 @@ def diagram(plan: Plan, max_nodes: int) -> str:
     lines += [f"  {ids[n.key]} --> {ids[c.key]}" for n in shown for c in n.children if c.key in ids]
     lines += _moves(index, ids)
     lines += [f"  classDef {name} {style}" for name, style in CLASSES.items()]
-    lines += ["```", "", LEGEND]
+    drift = any(c.origin == "drift" for c in index.changes.values())
+    lines += ["```", "", LEGEND + (DRIFT_LEGEND if drift else "")]
     if len(shown) < len(everything):
         lines += ["", f"The diagram shows {len(shown):,} of {len(everything):,} territories."]
     return "\n".join(lines) + "\n\n"
@@ -170,13 +182,14 @@ def _label(node: Node) -> str:
 
 def _label_notes(change: TerritoryChange) -> list[str]:
     """Short enough for a box; the details section has the full words."""
+    drift = ["drift"] if change.origin == "drift" else []
     if change.action != "update":
-        return ["new" if change.action == "create" else "deleted"]
+        return ["new" if change.action == "create" else "deleted", *drift]
     notes = [f"renamed from {change.renamed_from}"] if change.renamed_from else []
     notes += [f"moved from {change.moved_from}"] if change.moved_from else []
     if change.fields:
         notes.append(", ".join(f.field for f in change.fields) + " changed")
-    return notes
+    return notes + drift
 
 
 def _moves(index: TreeIndex, ids: dict[str, str]) -> list[str]:
@@ -204,20 +217,27 @@ class Item:
 
 @dataclass(frozen=True)
 class Section:
-    """One collapsed block: a list (or table) that can be cut after any item."""
+    """One collapsed block: a list (or table) that can be cut after any item. `heading` goes
+    before it (a group's title); a section without a `title` is only its heading."""
 
     title: str
     items: tuple[Item, ...]
     intro: str = ""
     more: str = "- …and {:,} more changes not shown"
+    heading: str = ""
 
     def render(self, count: int) -> str:
+        if not self.title:
+            return self.heading
         shown = [i.text for i in self.items[:count]]
         hidden = self.items[count:]
         if hidden:  # changes where items carry them, else the items (API calls)
             shown.append(self.more.format(sum(i.weight for i in hidden) or len(hidden)))
         body = "\n".join(shown)
-        return f"<details>\n<summary>{self.title}</summary>\n\n{self.intro}{body}\n\n</details>\n\n"
+        return (
+            f"{self.heading}<details>\n<summary>{self.title}</summary>\n\n"
+            f"{self.intro}{body}\n\n</details>\n\n"
+        )
 
 
 def fit(sections: list[Section], budget: int) -> tuple[str, int]:
@@ -251,15 +271,29 @@ def _fitting(section: Section, room: int) -> int | None:
     return low
 
 
-def detail_sections(plan: Plan) -> list[Section]:
+def detail_sections(plan: Plan, base: str | None = None) -> list[Section]:
+    found = []
+    for part in parts(plan, base):
+        sections = _change_sections(part.plan)
+        if part.heading is not None:
+            heading = f"### {escape(part.heading)}\n\n{escape(part.note or '')}\n\n"
+            if sections:
+                sections[0] = replace(sections[0], heading=heading)
+            else:
+                sections = [Section("", (), heading=f"{heading}{NONE}\n\n")]
+        found += sections
+    calls = _call_section(plan)
+    return [*found, calls] if calls.items else found
+
+
+def _change_sections(plan: Plan) -> list[Section]:
     found = [
         _section("Territories", _territory_items(plan)),
         _section("Memberships", _member_items(plan)),
         _section("Data sharing defaults", _default_items(plan)),
         _section("Sharing rules", _rule_items(plan)),
     ]
-    calls = _call_section(plan)
-    return [s for s in [*found, calls] if s.items]
+    return [s for s in found if s.items]
 
 
 def _section(title: str, items: list[Item]) -> Section:

@@ -14,18 +14,22 @@ from rich.console import Console
 from rich.text import Text
 
 from reconciler.diff import RuleChange
+from reconciler.origin import labelled
 from reconciler.plan import Plan
 from reconciler.render_words import (
     LEGEND,
     LONG,
     MARKERS,
     NO_CHANGES,
+    NONE,
     STYLES,
     FieldText,
     Node,
     TreeIndex,
     field_texts,
     memberships,
+    origin_line,
+    parts,
     rule_description,
     rule_marker,
     rule_notes,
@@ -35,22 +39,36 @@ from reconciler.render_words import (
 )
 
 
-def plan_text(plan: Plan, out: TextIO, *, color: bool) -> None:
+def plan_text(plan: Plan, out: TextIO, *, color: bool, base: str | None = None) -> None:
     """The plan as a terminal or a CI log shows it: tree, memberships, defaults, rules,
-    then the summary line. `color` adds ANSI styles and changes nothing else."""
+    then the summary line. `color` adds ANSI styles and changes nothing else.
+
+    A plan made with a base shows its changes in two groups, the edit's and the drift
+    (`base` names the revision for the drift heading)."""
     if plan.empty:
         _write([Text(NO_CHANGES)], out, color)
         return
+    lines = []
+    for part in parts(plan, base):
+        if part.heading is not None:
+            lines += [Text(part.heading, style="bold underline"), Text(f"  {part.note}")]
+            lines.append(Text())
+        lines += _body(part.plan) or [Text(f"  {NONE}"), Text()]
+    lines.append(Text(summary_line(plan.summary), style="bold"))
+    if labelled(plan.changes):
+        lines.append(Text(origin_line(plan.summary)))
+    lines += [Text(f"Warning: this plan {reason}", style="bold red") for reason in plan.unsafe]
+    _write(lines, out, color)
+
+
+def _body(plan: Plan) -> list[Text]:
     sections = [
         _section("Territories", _territory_lines(plan), legend=LEGEND),
         _section("Memberships", _member_lines(plan)),
         _section("Data sharing defaults", _default_lines(plan)),
         _section("Sharing rules", _rule_lines(plan)),
     ]
-    lines = [line for section in sections if section for line in [*section, Text()]]
-    lines.append(Text(summary_line(plan.summary), style="bold"))
-    lines += [Text(f"Warning: this plan {reason}", style="bold red") for reason in plan.unsafe]
-    _write(lines, out, color)
+    return [line for section in sections if section for line in [*section, Text()]]
 
 
 def _write(lines: list[Text], out: TextIO, color: bool) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from reconciler.diff import COMPARED, FieldChange, RuleChange, TerritoryChange
+from reconciler.diff import COMPARED, FieldChange, Origin, RuleChange, TerritoryChange
 from reconciler.model import (
     Comparator,
     Condition,
@@ -26,6 +26,7 @@ from reconciler.model import (
     SharingRule,
     territory_key,
 )
+from reconciler.origin import ORIGINS, labelled, only
 from reconciler.plan import Plan, Summary
 
 NO_CHANGES = "No changes. The org matches the configuration."
@@ -336,4 +337,50 @@ def memberships(plan: Plan) -> list[Membership]:
     return sorted(found, key=lambda m: territory_key(m.territory))
 
 
-# -- the text layout ------------------------------------------------------------------------
+# -- from this change, or drift (plan --base) -----------------------------------------------
+
+NONE = "None."
+NOTES: dict[Origin, str] = {
+    "change": "What the configuration edit under review does.",
+    "drift": "Not from this edit: the org differs from the configuration already in place "
+    "(changed by hand, or never applied). Applying this plan puts these back.",
+}
+
+
+@dataclass(frozen=True)
+class Part:
+    """The changes of one origin as a plan of their own (the steps stay the whole plan's);
+    `heading` is None when the plan was made without a base, and `plan` is all of it."""
+
+    heading: str | None
+    note: str | None
+    plan: Plan
+
+
+def parts(plan: Plan, base: str | None = None) -> list[Part]:
+    """The plan split by origin, the edit's changes first; one untitled part if unlabelled.
+    `base` names the revision the labels were judged against (`Base.describe()`)."""
+    if not labelled(plan.changes):
+        return [Part(None, None, plan)]
+    return [
+        Part(
+            origin_heading(origin, base),
+            NOTES[origin],
+            plan.model_copy(update={"changes": only(plan.changes, origin)}),
+        )
+        for origin in ORIGINS
+    ]
+
+
+def origin_heading(origin: Origin, base: str | None) -> str:
+    if origin == "change":
+        return "From this change"
+    return f"Drift (the org differs from {base or 'the base revision'})"
+
+
+def origin_line(s: Summary) -> str:
+    """`From this change: 3 changes; drift: 1 change`, for a plan made with a base."""
+    return (
+        f"From this change: {plural(s.from_change, 'change', 'changes')}; "
+        f"drift: {plural(s.drift, 'change', 'changes')}"
+    )

@@ -18,9 +18,12 @@ from reconciler.config import Config
 from reconciler.diff import diff
 from reconciler.errors import PlanFileError, StalePlan, UnsafePlan
 from reconciler.export import dump
+from reconciler.gitbase import BaseConfig
 from reconciler.live import Scope, read
 from reconciler.model import DATA_SHARING_MODULES, SHARING_RULE_MODULES, Directory, OrgState
-from reconciler.plan import Plan, build, changed_since, fingerprints
+from reconciler.origin import label
+from reconciler.plan import Plan, build, changed_since, fingerprints, relabel
+from reconciler.planfile import Base as PlanBase
 from reconciler.planfile import SavedPlan, loads
 from reconciler.planfile import Target as PlanTarget
 from reconciler.target import SANDBOX_DB, Target, from_env
@@ -72,18 +75,25 @@ async def plan_target(connection: Connection, directory: Directory) -> PlanTarge
     )
 
 
-async def make_plan(config: Config, connection: Connection) -> SavedPlan:
-    """Read what the configuration manages, check its names, and plan the change."""
+async def make_plan(
+    config: Config, connection: Connection, base: BaseConfig | None = None
+) -> SavedPlan:
+    """Read what the configuration manages, check its names, and plan the change. With a
+    `base` (the configuration at a git revision) each change is labelled as the edit's or
+    as drift."""
     scope = Scope.for_config(config.state)
     live = await read(connection.client, scope)
     resolve.check(config.state, live, config.sources)
-    changes = diff(live, config.state)
+    plan = build(live, config.state, diff(live, config.state))
+    if base is not None:
+        plan = relabel(plan, label(plan.changes, base.config.state))
     return SavedPlan(
-        plan=build(live, config.state, changes),
+        plan=plan,
         target=await plan_target(connection, live.directory),
         scope=scope,
         config_files=config.files,
         config_digest=config.digest,
+        base=PlanBase(ref=base.ref, commit=base.commit) if base is not None else None,
     )
 
 

@@ -8,7 +8,8 @@ import pytest
 
 from reconciler.diff import diff
 from reconciler.model import OrgState
-from reconciler.plan import Plan, build
+from reconciler.origin import label
+from reconciler.plan import Plan, build, relabel
 from reconciler.render_markdown import (
     DIAGRAM_NODES,
     LIMIT,
@@ -22,7 +23,7 @@ from reconciler.render_markdown import (
 )
 from reconciler.render_words import NO_CHANGES, summary_line
 from tests.states import live_t, org, rule, want
-from tests.test_render_plan import LIVE, check_golden, realistic_plan
+from tests.test_render_plan import DESIRED, LIVE, check_golden, labelled_plan, realistic_plan
 
 TARGET = "Zoho CRM https://www.zohoapis.eu (org 20071234)"
 NODE = re.compile(
@@ -229,3 +230,36 @@ def test_fitting_drops_a_section_that_has_no_room_at_all() -> None:
     assert (text, shown) == ("", 0)
     text, shown = fit(sections, 10**6)
     assert shown == realistic_plan().summary.changes
+
+
+def test_a_labelled_plan_matches_the_golden_file() -> None:
+    markdown = plan_markdown(labelled_plan(), target=TARGET, base="origin/main at 1a2b3c4")
+    check_golden("plan-base.md", markdown)
+
+
+def test_a_labelled_plan_groups_the_details_and_marks_drift_in_the_diagram() -> None:
+    plan = labelled_plan()
+    markdown = plan_markdown(plan, base="main")
+    edit = markdown.index("### From this change")
+    drift = markdown.index("### Drift (the org differs from main)")
+    assert edit < drift < markdown.index("<summary>API calls")
+    assert "| From this change | 7 |" in markdown and "| Drift | 23 |" in markdown
+    labels = {label.split("<br/>")[0]: label for label, _ in mermaid(markdown).values()}
+    assert labels["APAC"] == "APAC<br/>new" and labels["Legacy"] == "Legacy<br/>deleted<br/>drift"
+    weights = sum(i.weight for s in detail_sections(plan, "main") for i in s.items)
+    assert weights == plan.summary.changes == plan.summary.from_change + plan.summary.drift
+
+
+def test_an_empty_group_says_none() -> None:
+    markdown = plan_markdown(labelled_plan(base=DESIRED), base="main")
+    assert "### From this change\n\nWhat the configuration edit under review does.\n\nNone.\n" in (
+        markdown
+    )
+
+
+def test_a_huge_labelled_plan_stays_under_the_limit() -> None:
+    plan = huge_plan()
+    plan = relabel(plan, label(plan.changes, OrgState()))
+    markdown = plan_markdown(plan, limit=10_000, base="main")
+    assert len(markdown) <= 10_000 and NOTE.search(markdown)
+    assert markdown.count("<details>") == markdown.count("</details>")

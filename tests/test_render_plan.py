@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from reconciler.diff import diff
-from reconciler.model import Criteria, Group, Principal, PrincipalKind, ShareType
-from reconciler.plan import Plan, Summary, build
+from reconciler.model import Criteria, Group, OrgState, Principal, PrincipalKind, ShareType
+from reconciler.origin import label
+from reconciler.plan import Plan, Summary, build, relabel
 from reconciler.planfile import SavedPlan, Target, dumps, loads
 from reconciler.render_plan import plan_text
 from reconciler.render_words import criteria_text, no_changes_text, summary_line
@@ -327,3 +328,35 @@ def test_the_json_rendering_is_documented() -> None:
     missing = sorted(k for k in keys if f"`{k}`" not in doc and f'"{k}"' not in doc)
     assert not missing, f"document these in docs/plan-format.md: {missing}"
     assert f"currently `{payload['format_version']}`" in doc
+
+
+def labelled_plan(base: OrgState | None = None) -> Plan:
+    """The realistic plan made with a base that lacks the APAC subtree and Nordics: those
+    are the edit under review, everything else is drift."""
+    if base is None:
+        kept = [t for t in DESIRED.territories or () if t.name not in EDIT]
+        base = DESIRED.model_copy(update={"territories": tuple(kept)})
+    plan = realistic_plan()
+    return relabel(plan, label(plan.changes, base))
+
+
+EDIT = ("APAC", "ANZ", "Japan", "Nordics")
+
+
+def test_a_labelled_plan_matches_the_golden_file() -> None:
+    out = io.StringIO()
+    plan_text(labelled_plan(), out, color=False, base="origin/main at 1a2b3c4")
+    check_golden("plan-base.txt", out.getvalue())
+
+
+def test_a_group_with_nothing_says_so() -> None:
+    out = io.StringIO()
+    plan_text(labelled_plan(base=DESIRED), out, color=False, base="main")
+    lines = out.getvalue().splitlines()
+    assert lines[:4] == [
+        "From this change",
+        "  What the configuration edit under review does.",
+        "",
+        "  None.",
+    ]
+    assert lines[-1] == "From this change: 0 changes; drift: 30 changes"
