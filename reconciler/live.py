@@ -8,8 +8,9 @@ The calls, for an org of U users, T territories, G groups and R sharing rules:
       1                     GET /users?type=CurrentUser (who may not be changed user-side)
       ceil(T/200)           GET /settings/territories?include=<all three criteria>
       ceil(T/200)           GET /settings/territories/actions/associated_users_count
-      sum ceil(n_t/200)     GET /settings/territories/{t}/users, only for territories whose
+      sum ceil(n_t/100)     GET /settings/territories/{t}/users, only for territories whose
                             membership is managed or that will be deleted, and n_t > 0
+                            (this endpoint takes no paging parameters; pages hold 100)
     data_sharing managed:
       1                     GET /settings/data_sharing (also names the org's modules)
     sharing_rules managed:
@@ -19,14 +20,15 @@ The calls, for an org of U users, T territories, G groups and R sharing rules:
     1 per module            GET /settings/fields?module=M, for modules the YAML's criteria use
 
 `lower_bound()` computes the same figure from an org's size; a test holds `read` to it.
-Independent reads run concurrently (the client bounds the concurrency).
+Independent reads run concurrently (the client bounds the concurrency); when one fails, the
+others are cancelled and that failure is raised.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -42,6 +44,7 @@ from reconciler.model import (
 )
 
 PAGE = 200
+MEMBERS_PAGE = 100  # GET /settings/territories/{t}/users: OAS2 caps its array at 100
 
 
 class Scope(Frozen):
@@ -106,7 +109,7 @@ class Reader(Protocol):
 
 async def read(client: Reader, scope: Scope) -> OrgState:
     """The live org as far as `scope` reaches, ids on every object."""
-    org, users, current = await asyncio.gather(
+    org, users, current = await _all(
         client.get_org(),
         client.list_users("AllUsers"),
         client.current_user() if scope.territories else _none(),
@@ -116,7 +119,7 @@ async def read(client: Reader, scope: Scope) -> OrgState:
         current_user=str(current["id"]) if current else None,
         **_org_facts(org),
     )
-    parts = await asyncio.gather(
+    parts = await _all(
         _territories(client, scope, directory) if scope.territories else _none(),
         client.get_data_sharing() if scope.data_sharing else _none(),
         _rules(client, scope) if scope.rule_modules != () else _none(),
@@ -136,19 +139,29 @@ async def _none() -> None:
     return None
 
 
+async def _all(*work: Coroutine[Any, Any, Any]) -> list[Any]:
+    """The results of `work`, run concurrently. On the first failure the rest are cancelled
+    and that failure is raised as it is: `asyncio.gather` would leave them running against a
+    client about to be closed, retrying and logging in vain."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(item) for item in work]
+    except BaseExceptionGroup as failed:
+        raise failed.exceptions[0] from None
+    return [task.result() for task in tasks]
+
+
 def _org_facts(org: dict[str, Any]) -> dict[str, str | None]:
     facts = wire.org_from_wire(org)
     return {"org_id": facts["id"], "org_name": facts["name"], "edition": facts["edition"]}
 
 
 async def _territories(client: Reader, scope: Scope, directory: Directory) -> tuple[Territory, ...]:
-    raw, counts = await asyncio.gather(
-        client.list_territories(True), client.associated_user_counts()
-    )
+    raw, counts = await _all(client.list_territories(True), client.associated_user_counts())
     count = dict(wire.user_count(c) for c in counts)
     names = {str(t["id"]): str(t["name"]) for t in raw}
     wanted = [t for t in raw if _needs_members(t, scope) and count.get(str(t["id"]), 0) > 0]
-    members = await asyncio.gather(*(client.list_territory_users(str(t["id"])) for t in wanted))
+    members = await _all(*(client.list_territory_users(str(t["id"])) for t in wanted))
     member_ids = {str(t["id"]): wire.member_ids(m) for t, m in zip(wanted, members, strict=True)}
     emails = {u.id: u.email.casefold() for u in directory.users}
     built = []
@@ -183,7 +196,7 @@ async def _rules(client: Reader, scope: Scope) -> _Rules:
         if modules is not None and len(modules) == 1
         else client.list_sharing_rules(None)
     )
-    roles, groups, raw = await asyncio.gather(client.list_roles(), client.list_groups(), listing)
+    roles, groups, raw = await _all(client.list_roles(), client.list_groups(), listing)
     names = {str(r["id"]): str(r["name"]) for r in [*roles, *groups]}
     by_module: dict[str, list[SharingRule]] = {m: [] for m in modules or ()}
     for item in raw:
@@ -196,7 +209,7 @@ async def _rules(client: Reader, scope: Scope) -> _Rules:
 
 async def _fields(client: Reader, modules: Iterable[str]) -> dict[str, tuple[str, ...]]:
     names = list(modules)
-    found = await asyncio.gather(*(client.list_fields(m) for m in names))
+    found = await _all(*(client.list_fields(m) for m in names))
     return {m: wire.field_names(f) for m, f in zip(names, found, strict=True)}
 
 
@@ -231,7 +244,8 @@ def lower_bound(
     formula). `members` holds the member count of each territory whose members are read."""
     calls = 1 + _pages(users)
     if territories:
-        calls += 1 + 2 * _pages(territories) + sum(_pages(n) for n in members if n > 0)
+        calls += 1 + 2 * _pages(territories)
+        calls += sum(_pages(n, MEMBERS_PAGE) for n in members if n > 0)
     if defaults:
         calls += 1
     if rule_modules:
@@ -239,5 +253,5 @@ def lower_bound(
     return calls + field_modules
 
 
-def _pages(count: int) -> int:
-    return max(1, math.ceil(count / PAGE))
+def _pages(count: int, size: int = PAGE) -> int:
+    return max(1, math.ceil(count / size))
