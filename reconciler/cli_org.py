@@ -26,7 +26,8 @@ from reconciler.planfile import SavedPlan, dumps
 from reconciler.render_markdown import plan_markdown
 from reconciler.render_plan import plan_text
 from reconciler.render_report import report_json, report_text
-from reconciler.target import SANDBOX_DB
+from reconciler.retry import DEFAULT_POLICY
+from reconciler.target import SANDBOX_DB, Target
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -52,6 +53,22 @@ def org_options(command: F) -> F:
             envvar="RECONCILER_SANDBOX_DB",
             help="With no ZOHO_* credentials: the local sandbox's database.",
         ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0, min_open=True),
+            default=30.0,
+            show_default=True,
+            help="Seconds to wait for each answer before trying again.",
+        ),
+        # Multiplies every retry wait and limit (429, 5xx, dropped connections, rule
+        # recomputation): tests run the real retries in milliseconds. README documents it.
+        click.option(
+            "--retry-scale",
+            type=click.FloatRange(min=0, min_open=True),
+            default=1.0,
+            envvar="RECONCILER_RETRY_SCALE",
+            hidden=True,
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -59,15 +76,23 @@ def org_options(command: F) -> F:
 
 
 def run(org: dict[str, Any], work: Callable[[workflow.Connection], Awaitable[T]]) -> T:
-    """Connect to the org the environment names and run `work` with the connection."""
+    """Connect to the org the environment names, name it on stderr before anything else is
+    said, and run `work` with the connection.
+
+    A program embedding the CLI (or a test arming an in-process sandbox's faults) may pass a
+    resolved `Target` as the click context object, `main(obj=target)`: it is used instead."""
     options = workflow.Options(
         allow_custom_domain=org["allow_custom_domain"],
         concurrency=org["concurrency"],
         sandbox_db=org["sandbox_db"],
+        timeout=org["timeout"],
+        retry=DEFAULT_POLICY.scaled(org["retry_scale"]),
+        target=click.get_current_context().find_object(Target),
     )
 
     async def connected() -> T:
         async with workflow.connect(os.environ, options) as connection:
+            banner(connection.target.label)
             return await work(connection)
 
     return asyncio.run(connected())
@@ -142,7 +167,6 @@ def plan(
     config = load(paths)
     base_config = load_at(base, paths) if base is not None else None
     saved = run(org, lambda c: workflow.make_plan(config, c, base_config))
-    banner(saved.target.describe())
     if out is not None:
         out.write_text(dumps(saved), encoding="utf-8")
         click.echo(f"plan saved to {out}", err=True)
@@ -186,7 +210,7 @@ def apply(
                 str(saved_file),
                 c,
                 allow_deletes=allow_deletes,
-                review=_announce,
+                review=_reviewed,
                 listener_for=progress_for,
             ),
         )
@@ -211,8 +235,8 @@ def _plan_file(source: tuple[Path, ...]) -> Path | None:
     return None
 
 
-async def _announce(saved: SavedPlan) -> bool:
-    banner(saved.target.describe())
+async def _reviewed(saved: SavedPlan) -> bool:
+    """A saved plan was reviewed when it was made."""
     return True
 
 
@@ -220,7 +244,6 @@ def _reviewer(auto_approve: bool) -> workflow.Review:
     """Show the plan on stderr and ask, unless told not to; refuse without a terminal."""
 
     async def review(saved: SavedPlan) -> bool:
-        banner(saved.target.describe())
         plan_text(saved.plan, sys.stderr, color=sys.stderr.isatty())
         if saved.plan.empty or auto_approve:
             return True

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 import httpx
@@ -53,6 +53,20 @@ class RetryPolicy:
     def __post_init__(self) -> None:
         if self.attempts < 1 or min(self.base_delay, self.max_delay, self.total_time) < 0:
             raise ValueError("attempts must be >= 1 and delays >= 0")
+
+    def scaled(self, factor: float) -> RetryPolicy:
+        """This policy with every wait and time limit multiplied by `factor` (the CLI's
+        RECONCILER_RETRY_SCALE: tests run the real retries in milliseconds)."""
+        if factor <= 0:
+            raise ValueError("the retry scale must be positive")
+        return replace(
+            self,
+            base_delay=self.base_delay * factor,
+            max_delay=self.max_delay * factor,
+            total_time=self.total_time * factor,
+            poll_delay=self.poll_delay * factor,
+            recompute_wait=self.recompute_wait * factor,
+        )
 
     def delay(self, retry: int, rng: random.Random) -> float:
         """The wait before retry number `retry` (1 = the first retry)."""

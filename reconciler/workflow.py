@@ -26,6 +26,7 @@ from reconciler.plan import Plan, build, changed_since, fingerprints, relabel
 from reconciler.planfile import Base as PlanBase
 from reconciler.planfile import SavedPlan, loads
 from reconciler.planfile import Target as PlanTarget
+from reconciler.retry import DEFAULT_POLICY, RetryPolicy
 from reconciler.target import SANDBOX_DB, Target, from_env
 
 SECTIONS = ("territories", "data_sharing", "sharing_rules")
@@ -34,11 +35,17 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Options:
-    """How to reach the org (command-line flags; the rest comes from the environment)."""
+    """How to reach the org (command-line flags; the rest comes from the environment).
+
+    `target` is an org already resolved by the caller (a program embedding the CLI, or a
+    test holding an in-process sandbox whose faults it arms): used as it is, never closed."""
 
     allow_custom_domain: bool = False
     concurrency: int | None = None
     sandbox_db: str = SANDBOX_DB
+    timeout: float = 30.0
+    retry: RetryPolicy = DEFAULT_POLICY
+    target: Target | None = None
 
 
 @dataclass
@@ -50,16 +57,23 @@ class Connection:
 @asynccontextmanager
 async def connect(env: Mapping[str, str], options: Options) -> AsyncIterator[Connection]:
     """A client for the org the environment names (the local sandbox when it names none)."""
-    if options.sandbox_db != ":memory:":
-        Path(options.sandbox_db).parent.mkdir(parents=True, exist_ok=True)
-    target = from_env(
-        env, allow_custom_domain=options.allow_custom_domain, sandbox_db=options.sandbox_db
-    )
+    target = options.target or _target(env, options)
     try:
-        async with ZohoClient.for_target(target, concurrency=options.concurrency) as client:
+        async with ZohoClient.for_target(
+            target, concurrency=options.concurrency, retry=options.retry, timeout=options.timeout
+        ) as client:
             yield Connection(target, client)
     finally:
-        target.close()
+        if options.target is None:
+            target.close()
+
+
+def _target(env: Mapping[str, str], options: Options) -> Target:
+    if options.sandbox_db != ":memory:":
+        Path(options.sandbox_db).parent.mkdir(parents=True, exist_ok=True)
+    return from_env(
+        env, allow_custom_domain=options.allow_custom_domain, sandbox_db=options.sandbox_db
+    )
 
 
 async def plan_target(connection: Connection, directory: Directory) -> PlanTarget:
