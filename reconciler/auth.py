@@ -103,6 +103,7 @@ class Auth:
         self.clock = clock
         self.rng = rng or random.Random()
         self.grants = 0  # access tokens obtained (each is a call to the accounts server)
+        self.scopes: tuple[str, ...] | None = None  # granted, as the last token response said
         self._token: _Token | None = None
         self._lock = asyncio.Lock()
         self._http: httpx.AsyncClient | None = None
@@ -248,6 +249,8 @@ class Auth:
         lifetime = _number(body.get("expires_in"), 3600.0)
         margin = min(300.0, lifetime / 10)
         self.grants += 1
+        if isinstance(body.get("scope"), str):
+            self.scopes = tuple(body["scope"].replace(",", " ").split())
         logger.info(
             "auth: new access token from %s for %s, valid %.0fs",
             self.accounts_url,

@@ -62,6 +62,11 @@ class BaseClient:
         return self.session.stats
 
     @property
+    def credits_remaining(self) -> int | None:
+        """The org's API credits left, if Zoho said so (X-API-CREDITS-REMAINING)."""
+        return self.session.credits_remaining
+
+    @property
     def concurrency(self) -> int:
         return self.session.concurrency
 

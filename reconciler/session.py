@@ -30,6 +30,9 @@ from reconciler.retry import Kind, MaybeApplied, RetryPolicy, Sleep, describe, m
 logger = logging.getLogger(__name__)
 Accept = Callable[[int, Any], bool]
 API_PATH = "/crm/v8/"
+# REFERENCE §10.3: Zoho may say how many of the day's API credits are left (a third party
+# says once half are spent). Optional; nothing depends on it but what `doctor` reports.
+CREDITS_HEADER = "X-API-CREDITS-REMAINING"
 
 
 @dataclass
@@ -97,6 +100,7 @@ class Session:
         self.clock = clock
         self.rng = rng or random.Random()
         self.stats = CallStats()
+        self.credits_remaining: int | None = None  # the last CREDITS_HEADER seen
         self.limit(concurrency)
         self._in_flight = 0
         self._http = httpx.AsyncClient(
@@ -186,6 +190,9 @@ class Session:
 
     def _read(self, response: httpx.Response, request: str, template: str, token: str) -> Answer:
         status = response.status_code
+        credits = response.headers.get(CREDITS_HEADER, "").strip()
+        if credits.isdigit():
+            self.credits_remaining = int(credits)
         body = _json(response.content)
         if body is _NOT_JSON:
             if status >= 500:

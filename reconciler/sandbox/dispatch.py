@@ -33,7 +33,7 @@ from reconciler.sandbox.call import Call
 from reconciler.sandbox.clock import iso
 from reconciler.sandbox.exchange import Outcome, Request
 from reconciler.sandbox.faults import Fault
-from reconciler.sandbox.limits import check_credits, too_many_in_flight
+from reconciler.sandbox.limits import check_credits, credit_headers, too_many_in_flight
 from reconciler.sandbox.oauth import (
     Principal,
     authenticate,
@@ -172,7 +172,8 @@ def _run(
     db.execute("RELEASE call")
     if principal is None:
         return reply, 0, {}
-    return reply, 1, {"X-ACCESSTOKEN-RESET": iso(principal.expires_at)}
+    headers = {"X-ACCESSTOKEN-RESET": iso(principal.expires_at)}
+    return reply, 1, headers | credit_headers(db, sb.settings, sb.now())
 
 
 def _admit(sb: Sandbox, db: sqlite3.Connection, req: Request, match: Match) -> Principal:

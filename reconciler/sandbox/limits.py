@@ -62,5 +62,15 @@ def check_credits(db: sqlite3.Connection, settings: SandboxSettings, now: float)
         )
 
 
+def credit_headers(db: sqlite3.Connection, settings: SandboxSettings, now: float) -> dict[str, str]:
+    """`X-API-CREDITS-REMAINING` once more than half the day's credits are spent, counting
+    the call being answered (a third party's account, REFERENCE §10.3); else nothing."""
+    limit = credit_limit(db, settings)
+    if limit is None:
+        return {}
+    remaining = max(0, limit - log.credits_since(db, now - log.DAY) - 1)
+    return {"X-API-CREDITS-REMAINING": str(remaining)} if remaining * 2 < limit else {}
+
+
 def too_many_in_flight() -> ZohoError:
     return ZohoError(429, "TOO_MANY_REQUESTS", "the concurrency limit has been exceeded")
