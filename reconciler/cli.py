@@ -80,6 +80,10 @@ class Commands(click.Group):
             "reconciler.cli_org",
             "Write the live org as YAML, to adopt an org that already has territories.",
         ),
+        "doctor": (
+            "reconciler.cli_org",
+            "Check that the org is ready: credentials, scopes, edition, Territory Management.",
+        ),
         "sandbox": (
             "reconciler.sandbox.cli",
             "The local Zoho CRM stand-in: serve it, reset it, read its request log.",

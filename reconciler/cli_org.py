@@ -301,3 +301,26 @@ def export(output: Path | None, sections: str, **org: Any) -> None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}", err=True)
+
+
+@click.command()
+@org_options
+@reports_errors
+def doctor(**org: Any) -> None:
+    """Check that the org is ready: credentials, scopes, edition, Territory Management.
+
+    Makes a few cheap reads and writes nothing. Each check prints what it found and, when
+    something is wrong, what to do. Exit 0 when nothing failed (warnings allowed), 1 otherwise.
+
+    \b
+    Example:
+        reconciler doctor
+        ZOHO_DC=eu ZOHO_CLIENT_ID=... ZOHO_CLIENT_SECRET=... ZOHO_REFRESH_TOKEN=... \\
+        reconciler doctor
+    """
+    from reconciler.doctor import Status, diagnose
+    from reconciler.render_doctor import doctor_text
+
+    checks = run(org, diagnose)
+    doctor_text(checks, sys.stdout)
+    sys.exit(EXIT_ERROR if any(c.status is Status.fail for c in checks) else EXIT_OK)

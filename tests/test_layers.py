@@ -18,6 +18,7 @@ RANKS = {
     "model": 10,
     "cover": 10,
     "source": 20,
+    "yaml_comments": 20,
     "document": 20,
     "explain": 30,
     "config_tree": 30,
@@ -55,6 +56,7 @@ RANKS = {
     "gitbase": 80,
     "progress": 90,
     "render_report": 85,
+    "render_doctor": 85,
     "workflow": 90,
     "cli": 100,
     "cli_org": 101,
@@ -63,7 +65,7 @@ RANKS = {
 PURE = {"model", "source", "document", "explain", "config_tree", "config", "wire", "resolve"}
 PURE |= {"diff", "plan", "planfile", "render", "render_plan", "render_markdown", "export", "fmt"}
 PURE |= {"steps", "cover", "schedule", "schedule_members", "schedule_rules", "render_words"}
-PURE |= {"render_report", "origin"}
+PURE |= {"render_report", "origin", "yaml_comments"}
 NETWORK_AND_CLI = {"httpx", "click", "starlette", "uvicorn"}
 
 
