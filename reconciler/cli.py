@@ -166,6 +166,44 @@ def validate(paths: tuple[Path, ...], fmt: str) -> None:
         render.valid_text(len(config.files), render.state_summary(config.state), sys.stdout)
 
 
+@main.command("fmt")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing: name the files that need formatting and exit 1 if there are any.",
+)
+@reports_errors
+def fmt_command(paths: tuple[Path, ...], check: bool) -> None:
+    """Rewrite configuration files in the canonical layout, keeping their comments.
+
+    Key order, indentation and list style as `export` writes them; values and comments are
+    kept. Files that do not parse are reported as `validate` reports them, and then no file
+    is written.
+
+    \b
+    Example:
+        reconciler fmt org/
+        reconciler fmt --check org/   # 1 if a file needs formatting (CI, pre-commit)
+    """
+    from reconciler.fmt import format_paths
+
+    results = format_paths(paths)
+    changed = [r for r in results if r.changed]
+    for result in changed:
+        if not check:
+            Path(result.name).write_bytes(result.text.encode())
+        click.echo(f"{'would reformat' if check else 'reformatted'} {result.name}", err=True)
+    verb = "would be reformatted" if check else "reformatted"
+    unchanged = len(results) - len(changed)
+    click.echo(f"{_files(len(changed))} {verb}, {_files(unchanged)} already formatted", err=True)
+    sys.exit(EXIT_ERROR if check and changed else EXIT_OK)
+
+
+def _files(count: int) -> str:
+    return f"{count} file{'' if count == 1 else 's'}"
+
+
 @main.command()
 @click.option(
     "--output",

@@ -49,15 +49,22 @@ def dump(state: OrgState, header: str | None = None) -> str:
     lines = [SCHEMA_COMMENT, *(header.splitlines() if header else [])]
     document.yaml_set_start_comment("\n".join(lines))
     out = io.StringIO()
-    _yaml().dump(document, out)
-    return out.getvalue()
+    yaml_writer().dump(document, out)
+    return tidy(out.getvalue())
 
 
-def _yaml() -> YAML:
+def yaml_writer() -> YAML:
+    """The layout every file the tool writes has (`fmt` keeps files in it)."""
     yaml = YAML(typ="rt")
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 100
     return yaml
+
+
+def tidy(text: str) -> str:
+    """No blanks at line ends: ruamel leaves one where it wraps a long flow list, and
+    editors and pre-commit hooks strip it (export writes no block scalar, where they count)."""
+    return "".join(line.rstrip() + "\n" for line in text.splitlines())
 
 
 def _tree(territories: tuple[Territory, ...]) -> CommentedMap:
