@@ -49,11 +49,13 @@ MEMBERS_PAGE = 100  # GET /settings/territories/{t}/users: OAS2 caps its array a
 
 class Scope(Frozen):
     """What to read. `members_of` holds the keys of territories whose membership is
-    managed; `keep` the desired names (and former names) so that territories about to be
-    deleted have their members read too (who loses access)."""
+    managed, under their names and former names; `root_members` whether the root's is (the
+    root is matched whatever its name); `keep` the desired names (and former names) so that
+    territories about to be deleted have their members read too (who loses access)."""
 
     territories: bool = False
     members_of: tuple[str, ...] | None = ()  # None: every territory
+    root_members: bool = False
     keep: tuple[str, ...] | None = None  # None: nothing is deleted (export)
     data_sharing: bool = False
     rule_modules: tuple[str, ...] | None = ()  # None: every module
@@ -67,19 +69,24 @@ class Scope(Frozen):
     def for_config(cls, desired: OrgState) -> Scope:
         territories = desired.territories
         # Sorted tuples, not sets: the scope is saved in the plan file, byte for byte.
-        members = tuple(sorted({t.key for t in territories or () if t.users is not None}))
-        keep = tuple(
-            sorted({territory_key(n) for t in territories or () for n in (t.name, *t.previously)})
-        )
+        # A territory about to be renamed is still live under a former name.
+        members = _keys(t for t in territories or () if t.users is not None)
+        keep = _keys(territories or ())
         rules = tuple(sorted(desired.sharing_rules or {}))
         return cls(
             territories=territories is not None,
             members_of=members,
+            root_members=any(t.is_root and t.users is not None for t in territories or ()),
             keep=keep if territories is not None else None,
             data_sharing=desired.data_sharing is not None,
             rule_modules=rules if desired.sharing_rules is not None else (),
             field_modules=criteria_modules(desired),
         )
+
+
+def _keys(territories: Iterable[Territory]) -> tuple[str, ...]:
+    """The keys of the territories' names and former names, sorted."""
+    return tuple(sorted({territory_key(n) for t in territories for n in (t.name, *t.previously)}))
 
 
 def criteria_modules(desired: OrgState) -> tuple[str, ...]:
@@ -178,8 +185,9 @@ def _needs_members(raw: dict[str, Any], scope: Scope) -> bool:
     key = territory_key(str(raw["name"]))
     if scope.members_of is None or key in set(scope.members_of):
         return True
-    deleted = scope.keep is not None and key not in set(scope.keep)
-    return deleted and raw.get("reporting_to") is not None
+    if raw.get("reporting_to") is None:
+        return scope.root_members
+    return scope.keep is not None and key not in set(scope.keep)
 
 
 @dataclass
