@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.diff import Changes, RuleChange
-from reconciler.model import Directory, Principal, PrincipalKind, SharingRule
+from reconciler.model import Directory, Principal, PrincipalKind, SharingRule, rule_key
 from reconciler.schedule import Builder, chunks
 from reconciler.steps import (
     Action,
@@ -54,16 +54,69 @@ def _id(found: object | None) -> str | None:
 def rule_steps(
     builder: Builder, changes: Changes, directory: Directory, defaults: dict[str, int]
 ) -> None:
-    last: dict[str, int] = {}
-    for change in changes.rules:
-        start = last.get(change.module, defaults.get(change.module))
-        after = [start] if start is not None else []
-        step_id = _rule(builder, change, directory, after)
-        if step_id is not None:
-            last[change.module] = step_id
+    for module in sorted({c.module for c in changes.rules}):
+        start = defaults.get(module)
+        for change in ordered([c for c in changes.rules if c.module == module]):
+            start = _rule(builder, change, directory, [start] if start is not None else [])
+
+
+def ordered(changes: list[RuleChange]) -> list[RuleChange]:
+    """One module's rule changes in an order Zoho accepts: deletes first, then the writes.
+
+    Zoho refuses an owner-based rule that shares from and to the same principals as another
+    (DUPLICATE_DATA), so a write that takes over another rule's `from`/`to` comes after the
+    update that moves that rule off them. Where rules trade places in a cycle, one of them
+    is deleted first and created again last."""
+    writes = {rule_key(c.name): c for c in changes if c.action != "delete"}
+    before = _takes_over(list(writes.values()))
+    order: list[str] = []
+    recreated: list[RuleChange] = []
+    for key in writes:
+        chain: list[str] = []
+        current: str | None = key
+        while current is not None and current not in order and current not in chain:
+            chain.append(current)
+            current = before.get(current)
+        if current in chain:  # a cycle: break it at `current`
+            recreated.append(writes[current])
+            order.append(current)
+        order += [k for k in reversed(chain) if k not in order]
+    again = [writes[k] for k in order if writes[k] not in recreated]
+    deletes = [c for c in changes if c.action == "delete"] + [_delete(c) for c in recreated]
+    return deletes + again + [_create(c) for c in recreated]
+
+
+def _takes_over(writes: list[RuleChange]) -> dict[str, str]:
+    """For each write, the rule whose live `from`/`to` it takes over (that rule moves first)."""
+    leaving = {
+        _pair(c.live): rule_key(c.name)
+        for c in writes
+        if c.live is not None and c.desired is not None and _pair(c.live) != _pair(c.desired)
+    }
+    found = {rule_key(c.name): leaving.get(_pair(c.desired)) for c in writes if c.desired}
+    return {k: v for k, v in found.items() if v is not None and v != k}
+
+
+def _pair(rule: SharingRule | None) -> tuple[Principal, Principal] | None:
+    return (rule.source, rule.target) if rule is not None and rule.source is not None else None
+
+
+def _delete(change: RuleChange) -> RuleChange:
+    return RuleChange(action="delete", module=change.module, name=change.name, live=change.live)
+
+
+def _create(change: RuleChange) -> RuleChange:
+    """The rule made anew; keys the YAML leaves out keep their live value, `active` too."""
+    assert change.desired is not None and change.live is not None
+    managed = change.desired.managed_fields()
+    active = change.desired.active if "active" in managed else change.live.active
+    return change.model_copy(
+        update={"action": "create", "activation": None if active else "deactivate"}
+    )
 
 
 def _rule(builder: Builder, change: RuleChange, directory: Directory, after: list[int]) -> int:
+    """Add the steps of one rule change; return the last one."""
     if change.action == "delete":
         assert change.live is not None
         ref = Ref(name=change.name, id=change.live.id)
@@ -72,6 +125,8 @@ def _rule(builder: Builder, change: RuleChange, directory: Directory, after: lis
         ).id
     assert change.desired is not None
     ref = Ref(name=change.name, id=change.live.id if change.live else None)
+    if change.action == "create":
+        ref = Ref(name=change.name)
     if change.action in ("create", "update"):
         action = Action.create_rule if change.action == "create" else Action.update_rule
         payload = payload_of(change.desired, change.live, directory)
