@@ -26,6 +26,7 @@ from reconciler.errors import ApiError, RateLimited, Unavailable
 from reconciler.redact import redact
 from reconciler.responses import is_request_error, not_json, request_error
 from reconciler.retry import Kind, MaybeApplied, RetryPolicy, Sleep, describe, may_have_arrived
+from reconciler.slots import Slots
 
 logger = logging.getLogger(__name__)
 Accept = Callable[[int, Any], bool]
@@ -71,11 +72,19 @@ class Answer:
 class _Failure(Exception):
     """One failed attempt that the policy may retry."""
 
-    def __init__(self, text: str, rate_limited: bool, arrived: bool, status: int | None) -> None:
+    def __init__(
+        self,
+        text: str,
+        rate_limited: bool,
+        arrived: bool,
+        status: int | None,
+        timed_out: bool = False,
+    ) -> None:
         super().__init__(text)
         self.rate_limited = rate_limited
         self.arrived = arrived
         self.status = status
+        self.timed_out = timed_out
 
 
 class Session:
@@ -112,7 +121,7 @@ class Session:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.concurrency = concurrency
-        self._slots = asyncio.Semaphore(concurrency)
+        self._slots = Slots(concurrency)
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -181,7 +190,11 @@ class Session:
                     )
             except (httpx.TransportError, TimeoutError) as error:
                 failure = _Failure(
-                    describe(error, self.timeout), False, may_have_arrived(error), None
+                    describe(error, self.timeout),
+                    False,
+                    may_have_arrived(error),
+                    None,
+                    timed_out=isinstance(error, TimeoutError | httpx.TimeoutException),
                 )
                 raise failure from None
             finally:
@@ -237,11 +250,12 @@ class Session:
                 status=429,
                 request=request,
             )
+        slow = ", or allow each call more time with --timeout" if failure.timed_out else ""
         return Unavailable(
             redact(
                 f"Zoho did not complete {request}: {failure}; {tried}. Check the network and "
-                "Zoho's status page, then run again (plan and apply re-read the org, so a "
-                "re-run is safe)"
+                f"Zoho's status page{slow}, then run again (plan and apply re-read the org, so "
+                "a re-run is safe)"
             ),
             status=failure.status,
             request=request,
