@@ -28,6 +28,10 @@ class SeedError(ValueError):
     """The seed refers to something it does not define."""
 
 
+# A group source's kind -> its lookup table and the `type` the API prints (REFERENCE §7.3).
+SOURCE_TABLES = {"user": "users", "role": "roles", "territory": "territories", "group": "groups"}
+
+
 @dataclass
 class _Names:
     """Name -> id lookups built while loading, for cross-references."""
@@ -179,7 +183,8 @@ def _group_sources(
     for n, src in enumerate(group.sources, 1):
         kind, ref = _source_ref(src.model_dump())
         if kind in kinds:
-            rows.append((gid, kind + "s", names.get(kind + "s", ref), int(src.subordinates), n))
+            table = SOURCE_TABLES[kind]
+            rows.append((gid, table, names.get(table, ref), int(src.subordinates), n))
     db.executemany("INSERT INTO group_sources VALUES (?,?,?,?,?)", rows)
 
 

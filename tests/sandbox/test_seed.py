@@ -89,6 +89,21 @@ def test_a_seed_referring_to_nothing_is_refused():
         Sandbox(seed=seed)
 
 
+async def test_a_group_may_have_territory_sources():
+    seed = Seed.model_validate(
+        {
+            "org": {"name": "Acme"},
+            "roles": [{"name": "R"}],
+            "users": [{"email": "a@acme.example", "last_name": "A", "role": "R"}],
+            "groups": [{"name": "G", "sources": [{"territory": "West", "subordinates": True}]}],
+            "territories": [{"name": "West"}],
+        }
+    )
+    with Sandbox(seed=seed) as org, org.store.transaction() as db:
+        rows = db.execute("SELECT type, subordinates FROM group_sources").fetchall()
+    assert [tuple(row) for row in rows] == [("territories", 1)]
+
+
 async def test_state_survives_a_restart(tmp_path: Path):
     db = tmp_path / "org.sqlite3"
     first = Sandbox(db)
