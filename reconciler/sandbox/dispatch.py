@@ -122,20 +122,21 @@ def _route(method: str, path: str) -> Match:
 def _unrouted(sb: Sandbox, req: Request, error: ZohoError) -> Outcome:
     counted = req.path.startswith("/crm/")  # only API calls count towards "the Nth call"
     fault = sb.faults.pick(req.method, (req.path,), counted=counted, write=False)
-    reply = _fault_reply(fault) or error.reply()
+    injected = _fault_reply(fault)
+    reply = injected or error.reply()
     with sb.store.transaction() as db:
         request_log.record(
             db,
             request_log.Entry(sb.now(), req.method, "(unknown)", req.path, reply.status, 0, False),
         )
-    return Outcome(reply, drop=fault is not None and fault.drop)
+    return Outcome(reply, drop=fault is not None and fault.drop, injected=injected is not None)
 
 
 def _api(sb: Sandbox, req: Request, match: Match, in_flight: int) -> Outcome:
     route = match.route
     fault = sb.faults.pick(req.method, (route.full_template, req.path), True, route.write)
     if fault is not None and not fault.drop:
-        return _finish(sb, req, match, _fault_reply(fault), in_flight)
+        return _finish(sb, req, match, _fault_reply(fault), in_flight, injected=True)
     if fault is not None and not fault.after_write:
         return _finish(sb, req, match, None, in_flight)
     if req.body_too_large:
@@ -253,20 +254,25 @@ def _log(
 
 
 def _finish(
-    sb: Sandbox, req: Request, match: Match, reply: Reply | None, in_flight: int = 0
+    sb: Sandbox,
+    req: Request,
+    match: Match,
+    reply: Reply | None,
+    in_flight: int = 0,
+    injected: bool = False,
 ) -> Outcome:
     """Log a call that never reached its handler; `reply=None` drops the connection."""
     with sb.store.transaction() as db:
         _log(
             sb, db, req, match, None if reply is None else reply.status, 0, reply is None, in_flight
         )
-    return Outcome(reply or Reply(500), drop=reply is None)
+    return Outcome(reply or Reply(500), drop=reply is None, injected=injected)
 
 
 def _token(sb: Sandbox, req: Request, path: str) -> Outcome:
     fault = sb.faults.pick(req.method, (path,), counted=False, write=False)
     if fault is not None and not (fault.drop and fault.after_write):
-        return Outcome(_fault_reply(fault) or Reply(500), drop=fault.drop)
+        return Outcome(_fault_reply(fault) or Reply(500), drop=fault.drop, injected=not fault.drop)
     params = token_params(req.query, req.body, req.headers.get("content-type", ""))
     with sb.store.transaction() as db:
         if req.method != "POST":

@@ -25,11 +25,13 @@ class Request:
 
 @dataclass(frozen=True)
 class Outcome:
-    """A reply, and whether to cut the connection instead of finishing it."""
+    """A reply, and whether to cut the connection instead of finishing it. `injected` marks a
+    reply made by an armed fault (a test control), not by the emulated org."""
 
     reply: Reply
     drop: bool = False
     extra_headers: dict[str, str] = field(default_factory=dict)
+    injected: bool = False
 
     def encoded(self) -> tuple[int, list[tuple[str, str]], bytes]:
         """Status, headers and body bytes as they go on the wire."""

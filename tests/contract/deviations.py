@@ -1,53 +1,87 @@
-"""Every accepted difference between a response and the official Zoho specs, in one place.
+"""Every accepted difference between a sandbox response and the official Zoho specs: the one
+list. docs/contract-tests.md renders it (`python -m tests.contract.deviations` rewrites that
+section; a test fails when the two differ), and docs/sandbox.md points there.
 
-docs/contract-tests.md mirrors this list in prose; change both together. Keep it minimal:
-each entry names the spec bug (REFERENCE.md §13 number or the spec location) or the Zoho
-behaviour outside the specs (REFERENCE.md section) that justifies it.
+Keep it minimal: each entry names the spec bug (REFERENCE.md §13 number or the spec location)
+or the Zoho behaviour outside the specs (REFERENCE.md section) that justifies it, and says
+what it lets through. tests/contract/test_deviations.py holds one response per entry that
+fails without it, so an entry nothing needs cannot stay.
 
 Patterns (see `glob`): `*` is any text, `?` one character, `[*]` any array index, `|`
-separates alternatives; everything else is literal. `template` matches the operation's
-path template as written in the family's own file, prefixed to a full path
-(`/crm/v8/settings/territories/{id}`); UNKNOWN_PATH and UNKNOWN_METHOD stand for requests no
-spec describes.
+separates alternatives; everything else is literal. `template` matches the operation's path
+template as written in the family's own file, prefixed to a full path
+(`/crm/v8/settings/territories/{id}`); UNKNOWN_PATH, UNKNOWN_METHOD and INJECTED_FAULT stand
+for requests no spec describes and for answers a test's armed fault made.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import sys
+import textwrap
+from dataclasses import dataclass, field
 from enum import Enum
 from functools import cache
+from pathlib import Path
 from typing import Any
+
+from tests.contract.documents import OAS_URL
 
 UNKNOWN_PATH = "<unknown path>"
 UNKNOWN_METHOD = "<unknown method>"
+INJECTED_FAULT = "<injected fault>"
+PSEUDO_TEMPLATES = (UNKNOWN_PATH, UNKNOWN_METHOD, INJECTED_FAULT)
 
 
 class Effect(Enum):
     SUPERSEDED = "superseded"  # family not used where another family has a schema too
     SKIP_SCHEMA = "skip_schema"  # this family's schema for the status is wrong: don't use it
     IGNORE = "ignore"  # drop schema errors matching json_path and message
-    ALLOW_STATUS = "allow_status"  # status no spec declares; body must be an ERROR_ENVELOPE
-    MULTI_STATUS = "multi_status"  # undeclared 207: each item checked as a success or error item
     NO_SCHEMA = "no_schema"  # the spec declares JSON but gives no schema: nothing to check
+    NEST = "nest"  # the flat form of a body the spec nests one array deeper is accepted
+    ALLOW_STATUS = "allow_status"  # status no spec declares; body must be an ERROR_ENVELOPE
+    PER_ITEM = "per_item"  # a batch is checked item by item (each as a one-item batch)
+    ALLOW_ERROR = "allow_error"  # an error (whole body at $, or an item) the spec omits: shape
 
 
 @dataclass(frozen=True)
 class Deviation:
+    id: str
+    title: str
     effect: Effect
-    reason: str
+    reason: str  # why: the REFERENCE.md section (§13 number) or the spec location
+    allows: str  # the sandbox answer it lets through
     family: str = "*"
     method: str = "*"
     template: str = "*"
     status: str = "*"
     schema: str = "*"  # SKIP_SCHEMA: the URI of the schema the spec gives for the status
-    json_path: str = "*"  # IGNORE: the error's JSON path ($.users[0].count)
+    json_path: str = "*"  # IGNORE: the error's path; ALLOW_ERROR: "$" or an item ($.users[*])
     message: str = "*"  # IGNORE: the validator's message ("unexpected property": see failures)
+    code: str = "*"  # ALLOW_ERROR: the error's `code`
+    shape: dict[str, Any] = field(default_factory=dict, compare=False)  # ALLOW_ERROR's schema
 
     def matches(self, effect: Effect, **fields: str) -> bool:
         if effect is not self.effect:
             return False
         return all(glob(getattr(self, key)).fullmatch(value) for key, value in fields.items())
+
+    def covers(self) -> str:
+        """The patterns that are not `*`, for the docs."""
+        parts = [f"{name} `{getattr(self, name)}`" for name in PATTERN_FIELDS]
+        return ", ".join(p for p in parts if not p.endswith(" `*`")) or "every response"
+
+
+PATTERN_FIELDS = (
+    "family",
+    "method",
+    "template",
+    "status",
+    "schema",
+    "json_path",
+    "message",
+    "code",
+)
 
 
 @cache
@@ -61,8 +95,28 @@ def glob(pattern: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{a})" for a in alternatives), re.DOTALL)
 
 
-# REFERENCE §1 "Request-level error": the body of every error that is not per item.
-# Used only for statuses allowed by an ALLOW_STATUS entry, which no spec gives a schema for.
+def error_shape(codes: list[str], details: dict[str, Any]) -> dict[str, Any]:
+    """REFERENCE §1 "Request-level error" `{code, details, message, status: "error"}`, with
+    the codes and the `details` keys an entry allows."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["code", "details", "message", "status"],
+        "properties": {
+            "code": {"enum": codes},
+            "details": {"type": "object", "additionalProperties": False, **details},
+            "message": {"type": "string", "minLength": 1},
+            "status": {"const": "error"},
+        },
+    }
+
+
+def spec_schema(file: str, name: str) -> dict[str, Any]:
+    """A schema of an OAS JSON file's components, by reference (resolved locally)."""
+    return {"$ref": f"{OAS_URL}{file}#/components/schemas/{name}"}
+
+
+# Used for statuses allowed by an ALLOW_STATUS entry, which no spec gives a schema for.
 ERROR_ENVELOPE: dict[str, Any] = {
     "type": "object",
     "required": ["code", "details", "message", "status"],
@@ -73,44 +127,79 @@ ERROR_ENVELOPE: dict[str, Any] = {
         "status": {"const": "error"},
     },
 }
+STRING = {"type": "string", "minLength": 1}
+COUNT = {"type": "integer", "minimum": 0}
+BODY_PATH = {"type": "string", "pattern": r"^\$\.[a-z_]+$"}
 
 DEVIATIONS: tuple[Deviation, ...] = (
-    # --- Spec bugs -----------------------------------------------------------------------
+    # --- Spec bugs: the harness reads the specs as their authors meant them ----------------
     Deviation(
+        "D1",
+        "OAS2 supersedes the OAS JSON files",
         Effect.SUPERSEDED,
         family="oas",
-        reason="REFERENCE §0: OAS2 is the newer revision of the same official repo; where both"
-        " give a schema for an operation and status, the older OAS JSON schema contradicts"
-        " OAS2's own captured examples for most pairs (flat vs per-item error envelopes,"
-        " required fields real responses omit, §13 #13 #14) - see"
-        " test_oas_json_is_contradicted_where_oas2_supersedes_it",
+        reason="REFERENCE §0: OAS2 is the newer revision of the same official repository."
+        " Where both give a schema for an operation and status, OAS2's own captured examples"
+        " contradict the OAS JSON schema for most pairs (flat vs per-item error envelopes,"
+        " `info`, `account_rule_criteria` or `Name` required where real responses omit them,"
+        " §13 #13, #14); test_oas_json_is_contradicted_where_oas2_supersedes_it re-checks it."
+        " The OAS JSON files still validate what only they cover (the 500s of territories,"
+        " sharing rules, org, profiles, modules, fields, records).",
+        allows="any answer OAS2 accepts where the older OAS JSON schema says otherwise",
     ),
     Deviation(
+        "D2",
+        "user_groups successes point at an error schema",
         Effect.SKIP_SCHEMA,
         family="oas",
         status="2??",
         schema="*/user_groups.json#/components/responses/UnsupportedVersionResponse/*",
-        reason="REFERENCE §13 #12: user_groups.json points the successes of its reads (and of"
-        " get_assigned/get_unassigned) at UnsupportedVersionResponse, an error schema",
+        reason="REFERENCE §13 #12: user_groups.json gives the 200 of its reads (list, by id,"
+        " sources, sources_count, deletion_jobs, grouped_counts, associated_groups) and of"
+        " get_assigned/get_unassigned the schema of UnsupportedVersionResponse",
+        allows="the real `{user_groups, info}` successes (OAS2 validates the ones it defines)",
     ),
     Deviation(
+        "D3",
+        "Sharing-rule successes have no schema",
         Effect.NO_SCHEMA,
         family="oas",
         template="/crm/v8/settings/data_sharing/rules*",
         status="200|201",
         reason="REFERENCE §13 #9: sharing_rules.json declares its successes as"
-        " `application/json: {}` (no schema), and no other spec covers sharing rules",
+        " `application/json: {}`, and no other spec covers sharing rules",
+        allows="sharing-rule success bodies, unvalidated (their status and errors are checked)",
     ),
     Deviation(
+        "D4",
+        "Overlapping oneOf branches in the OAS JSON files",
         Effect.IGNORE,
         family="oas",
         message="* is valid under each of *",
         reason="the OAS JSON files write unions as oneOf with overlapping branches (e.g."
         " sharing_rules.json activate 400: ID_ALREADY_ACTIVE matches two branches; record.json"
-        " API_Exception matches any object), so a body matching two branches is what the"
-        " authors meant (anyOf), not an error",
+        " API_Exception matches any object); a body matching two branches is what the authors"
+        " meant (anyOf)",
+        allows="a body valid under more than one branch of an OAS JSON oneOf",
     ),
     Deviation(
+        "D5",
+        "Overlapping oneOf branches in the territory 400s",
+        Effect.IGNORE,
+        family="oas2",
+        method="POST|PUT",
+        template="/crm/v8/settings/territories|/crm/v8/settings/territories/{id}",
+        status="400",
+        message="* is valid under each of *",
+        reason="territories.yaml POST/PUT /settings/territories 400: the branch"
+        " InvalidDataWithSupportedValues and TerritoryCriteriaError (its"
+        " TerritoryInvalidComparator item) both accept an INVALID_DATA item with"
+        " `supported_values`, the answer §3.5 documents for a bad enum",
+        allows='`INVALID_DATA` "Given Permission_type value is invalid" with `supported_values`',
+    ),
+    Deviation(
+        "D6",
+        "Territory members without email, mobile, phone",
         Effect.IGNORE,
         family="oas2",
         method="GET",
@@ -118,18 +207,84 @@ DEVIATIONS: tuple[Deviation, ...] = (
         status="200",
         json_path="$.users[*].email|$.users[*].mobile|$.users[*].phone",
         message="unexpected property",
-        reason="oas2 territory_users.yaml: the users[] item schema lists some 45 user fields"
-        " with additionalProperties: false but leaves out email, mobile and phone, which the"
-        " operation's own SuccessExamples carry (REFERENCE §4.1: the full GET /users object)",
+        reason="territory_users.yaml: the users[] item of GET …/{territory}/users (and"
+        " …/users/{user}) lists some 45 user fields with additionalProperties: false but"
+        " leaves out email, mobile and phone, which the operation's own SuccessExamples carry"
+        " (REFERENCE §4.1: the full GET /users object); those two examples are the only ones"
+        " of the 408 that fail their raw schema",
+        allows="members carrying `email`, `mobile` and `phone` (any other extra property fails)",
     ),
-    # --- Zoho behaviour the specs leave out (the sandbox emits it on purpose) -------------
     Deviation(
+        "D7",
+        "Module and field metadata mark every property required",
+        Effect.IGNORE,
+        family="oas",
+        method="GET",
+        template="/crm/v8/settings/modules*|/crm/v8/settings/fields*",
+        status="200",
+        json_path="$.modules[*]|$.fields[*]",
+        message="* is a required property",
+        reason="modules.json (Module) and fields.json (Field) mark all their 61 and 75"
+        " properties required, including names no response can carry (`common.search_"
+        "supported`, `$field_states`, `common.picklist`, the misspelt `file_upolad_optionlist`)",
+        allows="the metadata subset the sandbox models (ids, api names, labels, data types, …);"
+        " each property present is still type-checked",
+    ),
+    Deviation(
+        "D8",
+        "Flat membership results",
+        Effect.NEST,
+        family="oas2",
+        method="PUT|DELETE",
+        template="/crm/v8/settings/territories/{territory}/users*",
+        status="200",
+        reason="REFERENCE §13 #13: the DOC sample of the removal answers flat"
+        ' `{"users": [{…}]}`; territory_users.yaml nests the results of the single-user'
+        ' PUT/DELETE and of the bulk DELETE one array deeper (`{"users": [[{…}]]}`)',
+        allows="the flat form, which the sandbox answers with `nested_user_results=False`"
+        " (its default follows OAS2)",
+    ),
+    Deviation(
+        "D9",
+        "Flat sharing-rule errors",
+        Effect.NEST,
+        family="oas",
+        template="/crm/v8/settings/data_sharing/rules*",
+        status="400",
+        reason="sharing_rules.json wraps the per-item errors of PUT (bulk and by id), search"
+        " and activate/deactivate in an extra array but not those of POST and DELETE, for one"
+        " API (there is no OAS2 file for sharing rules, and no DOC sample decides)",
+        allows="per-item errors flat under `sharing_rules` on every rule call, as POST declares",
+    ),
+    Deviation(
+        "D10",
+        "The root territory has no parent in the user view",
+        Effect.IGNORE,
+        family="oas2",
+        method="GET",
+        template="/crm/v8/users/{user}/territories*",
+        status="200",
+        json_path="$.territories[*].Reporting_To",
+        message="None is not of type 'object'",
+        reason="users_territories.yaml types `Reporting_To` as an object, but the root territory"
+        " has no parent (REFERENCE §3.2: `reporting_to` is null only for the root, and the"
+        " territory endpoints print it as null)",
+        allows='`"Reporting_To": null` on the root territory',
+    ),
+    # --- Zoho behaviour the specs leave out ------------------------------------------------
+    Deviation(
+        "D11",
+        "401 on any operation",
         Effect.ALLOW_STATUS,
         status="401",
         reason="REFERENCE §1: AUTHENTICATION_FAILURE / INVALID_TOKEN / OAUTH_SCOPE_MISMATCH"
-        " apply to every endpoint; OAS JSON declares 401 nowhere, OAS2 on most operations",
+        " apply to every endpoint; OAS JSON declares 401 nowhere, OAS2 on most operations"
+        " (where it does, its schema is used)",
+        allows="401 with the request-level error envelope",
     ),
     Deviation(
+        "D12",
+        "The other 401 codes",
         Effect.IGNORE,
         family="oas2",
         status="401",
@@ -139,44 +294,299 @@ DEVIATIONS: tuple[Deviation, ...] = (
         reason="REFERENCE §1: INVALID_TOKEN ('invalid oauth token') and OAUTH_SCOPE_MISMATCH"
         " are 401s of every endpoint too; OAS2's 401 schemas enumerate only"
         " AUTHENTICATION_FAILURE / 'Authentication failed'",
+        allows="`INVALID_TOKEN` and `OAUTH_SCOPE_MISMATCH` 401s (only `code` and `message`"
+        " are relaxed)",
     ),
     Deviation(
-        Effect.MULTI_STATUS,
+        "D13",
+        "207 for a partly failed batch",
+        Effect.PER_ITEM,
         status="207",
         reason="REFERENCE §1 (207 row) and §12: a batch whose items partly fail is answered 207"
-        " with one result per item; no spec declares 207 for these endpoints. Each item is"
-        " checked, as a one-item batch, against the operation's own 2xx and 400 schemas",
+        " with one result per item; no spec declares 207 for these endpoints",
+        allows="`{<resource>: [...]}` whose items each pass, as a one-item batch, the"
+        " operation's own 2xx schema (successes) or 400 schema (errors)",
     ),
     Deviation(
+        "D14",
+        "400 batches are checked item by item",
+        Effect.PER_ITEM,
+        status="400",
+        reason="REFERENCE §3.5 and §12: Zoho reports one result per input item, in input"
+        " order. OAS2 models each 400 as a oneOf of arrays that all carry one code (some capped"
+        " at 1 or 10 items), so a batch with different problems matches no branch; §12 also"
+        " asks for a 400 that carries successes as a switch (`mixed_batch_status=400`)",
+        allows="a 400 batch mixing codes (or successes), or with more items of one code than a"
+        " branch's cap; each item must pass the operation's own 2xx or 400 schema",
+    ),
+    Deviation(
+        "D15",
+        "429 on any operation",
         Effect.ALLOW_STATUS,
         status="429",
         reason="REFERENCE §1, §10.3: TOO_MANY_REQUESTS on any call when credits or concurrency"
-        " run out; no spec declares it (§13 #23)",
+        " run out; no spec declares it, and the OAS2 429 example body (`retry_after`,"
+        " `window`) contradicts the credit model (§13 #23)",
+        allows="429 `TOO_MANY_REQUESTS` with the request-level error envelope",
     ),
     Deviation(
+        "D16",
+        "413 for a body over the limit",
+        Effect.ALLOW_STATUS,
+        status="413",
+        reason="REFERENCE §1 lists 413 for an oversized request; no spec declares it",
+        allows="413 `LIMIT_EXCEEDED` `{maximum_length}` for a body over `max_body_bytes`",
+    ),
+    Deviation(
+        "D17",
+        "304 from GET /users with If-Modified-Since",
+        Effect.ALLOW_STATUS,
+        method="GET",
+        template="/crm/v8/users|/crm/v8/users/{user}",
+        status="304",
+        reason="REFERENCE §1 (304 row), §9: users.json declares the If-Modified-Since header on"
+        " GET /users and GET /users/{user} but not the 304 it causes (the SDK reads it)",
+        allows="304 with an empty body when nothing changed since the date",
+    ),
+    Deviation(
+        "D18",
+        "204 from the unfiltered rules summary",
         Effect.ALLOW_STATUS,
         method="GET",
         template="/crm/v8/settings/data_sharing/rules/actions/summary",
         status="204",
         reason="REFERENCE §6.1 [DOC]: 204 when the org has no rules; sharing_rules.json"
         " declares that 204 only on the POST (filtered) form of the summary",
+        allows="204 with an empty body",
     ),
     Deviation(
+        "D19",
+        "404 on an unknown path",
         Effect.ALLOW_STATUS,
         template=UNKNOWN_PATH,
         status="404",
         reason="REFERENCE §1: an unknown URL is answered 404 INVALID_URL_PATTERN",
+        allows="404 `INVALID_URL_PATTERN` for a path no spec (and no sandbox route) has",
     ),
     Deviation(
+        "D20",
+        "400 or 405 on an unknown method",
         Effect.ALLOW_STATUS,
         template=UNKNOWN_METHOD,
         status="400|405",
         reason="REFERENCE §1: a wrong verb is answered 400 INVALID_REQUEST_METHOD (some pages"
         " say 405)",
+        allows="400 `INVALID_REQUEST_METHOD` for a method no spec defines on a known path",
+    ),
+    Deviation(
+        "D21",
+        "Request-level errors for a malformed body",
+        Effect.ALLOW_ERROR,
+        method="POST|PUT",
+        status="400",
+        json_path="$",
+        code="MANDATORY_NOT_FOUND|INVALID_DATA|LIMIT_EXCEEDED",
+        reason="Zoho parses every bulk body alike, but each spec declares these only somewhere:"
+        " a missing body key is request-level MANDATORY_NOT_FOUND (§3.5, declared on PUT"
+        " territories), too many items INVALID_DATA `{maximum_length}` (§5 data sharing, §6.4"
+        " sharing rules) or LIMIT_EXCEEDED (§4.2 [DOC]), a wrong JSON type INVALID_DATA"
+        " `{expected_data_type}` (§3.5, §5)",
+        allows="request-level 400 `MANDATORY_NOT_FOUND`, `INVALID_DATA` or `LIMIT_EXCEEDED`"
+        ' naming the body key (`{api_name, json_path: "$.<key>"}` plus `maximum_length`,'
+        ' `limit` or `expected_data_type`), or `{expected_data_type: "jsonobject"}` for'
+        " unparsable JSON, on any POST or PUT",
+        shape=error_shape(
+            ["MANDATORY_NOT_FOUND", "INVALID_DATA", "LIMIT_EXCEEDED"],
+            {
+                "properties": {
+                    "api_name": STRING,
+                    "json_path": BODY_PATH,
+                    "maximum_length": COUNT,
+                    "limit": COUNT,
+                    "expected_data_type": {"enum": ["jsonobject", "jsonarray"]},
+                }
+            },
+        ),
+    ),
+    Deviation(
+        "D22",
+        "Request-level errors for a bad query parameter",
+        Effect.ALLOW_ERROR,
+        status="400",
+        json_path="$",
+        code="REQUIRED_PARAM_MISSING|INVALID_DATA|INVALID_REQUEST|LIMIT_EXCEEDED",
+        reason="REFERENCE §1 (REQUIRED_PARAM_MISSING `{param_name}` on any call), §3.6 (`ids`"
+        " beyond the allowed count is INVALID_REQUEST, declared on DELETE territories only),"
+        " §4.1 and §4.2 (`ids` required and capped on the membership DELETEs, which OAS2"
+        " declares no request-level error for), §7.1 (an unknown users `type`), §9 (`page`,"
+        " `per_page`); each spec declares these on some operations only",
+        allows="request-level 400 naming the parameter: `REQUIRED_PARAM_MISSING`,"
+        " `INVALID_DATA` `{param_name, expected_data_type?}`, `LIMIT_EXCEEDED`"
+        " `{param_name, limit}`, or `INVALID_REQUEST` `{}` for too many `ids`",
+        shape=error_shape(
+            ["REQUIRED_PARAM_MISSING", "INVALID_DATA", "INVALID_REQUEST", "LIMIT_EXCEEDED"],
+            {
+                "properties": {
+                    "param_name": STRING,
+                    "expected_data_type": STRING,
+                    "limit": COUNT,
+                }
+            },
+        ),
+    ),
+    Deviation(
+        "D23",
+        "Request-level errors for a bad id in the path",
+        Effect.ALLOW_ERROR,
+        template="*{*}*",
+        status="400",
+        json_path="$",
+        code="INVALID_DATA",
+        reason="REFERENCE §1 (`details.resource_path_index` counts the path after /crm/v8/),"
+        " §4.1, §4.2 (a bad territory or user id in the URL); OAS2 declares it on the GETs and"
+        " not on the membership writes",
+        allows="request-level 400 `INVALID_DATA` `{resource_path_index}`",
+        shape=error_shape(
+            ["INVALID_DATA"],
+            {"required": ["resource_path_index"], "properties": {"resource_path_index": COUNT}},
+        ),
+    ),
+    Deviation(
+        "D24",
+        "Rule writes while the module recomputes",
+        Effect.ALLOW_ERROR,
+        family="oas",
+        template="/crm/v8/settings/data_sharing/rules*",
+        status="400",
+        json_path="$",
+        code="CANNOT_PROCESS",
+        reason="REFERENCE §6.4, §6.5 [DOC]: rule writes answer CANNOT_PROCESS while the"
+        " module's rules recompute; sharing_rules.json defines the shape (Cannot_Process_Rule)"
+        " but references it from no response",
+        allows="request-level 400 `CANNOT_PROCESS` on rule writes and reruns, checked against"
+        " sharing_rules.json's Cannot_Process_Rule",
+        shape=spec_schema("sharing_rules.json", "Cannot_Process_Rule"),
+    ),
+    Deviation(
+        "D25",
+        "Search and summary filter errors",
+        Effect.ALLOW_ERROR,
+        family="oas",
+        method="POST",
+        template="/crm/v8/settings/data_sharing/rules/search"
+        "|/crm/v8/settings/data_sharing/rules/actions/summary",
+        status="400",
+        json_path="$.sharing_rules[*]",
+        code="EXPECTED_FIELD_MISSING|DEPENDENT_MISMATCH",
+        reason="REFERENCE §6.4: an empty filter is EXPECTED_FIELD_MISSING and a comparator the"
+        " field does not take DEPENDENT_MISMATCH; sharing_rules.json defines their shapes"
+        " (Filters_Empty, Filters_Mismatch) but references them from no response",
+        allows="those per-item errors under `sharing_rules`, checked against the two schemas",
+        shape={
+            "anyOf": [
+                spec_schema("sharing_rules.json", "Filters_Empty"),
+                spec_schema("sharing_rules.json", "Filters_Mismatch"),
+            ]
+        },
+    ),
+    Deviation(
+        "D26",
+        "MANDATORY_NOT_FOUND in data-sharing updates",
+        Effect.ALLOW_ERROR,
+        family="oas2",
+        method="PUT",
+        template="/crm/v8/settings/data_sharing",
+        status="400",
+        json_path="$.data_sharing[*]",
+        code="MANDATORY_NOT_FOUND",
+        reason="REFERENCE §5: the SDK lists MANDATORY_NOT_FOUND for PUT /settings/data_sharing;"
+        " data_sharing.yaml enumerates only INVALID_DATA and NOT_ALLOWED per item",
+        allows="per-item `MANDATORY_NOT_FOUND` `{api_name, json_path}` for an item without"
+        " `share_type` or `module`",
+        shape=error_shape(
+            ["MANDATORY_NOT_FOUND"],
+            {
+                "required": ["api_name", "json_path"],
+                "properties": {"api_name": STRING, "json_path": STRING},
+            },
+        ),
+    ),
+    Deviation(
+        "D27",
+        "Record errors are 400s",
+        Effect.ALLOW_STATUS,
+        family="oas",
+        template="/crm/v8/{module_api_name}*",
+        status="400",
+        reason="record.json declares only 200 for the record reads and puts its errors"
+        " (API_Exception: INVALID_MODULE, NOT_SUPPORTED, …) inside that 200; REFERENCE §4.3"
+        " [OAS2 example] answers NOT_SUPPORTED as a request-level 400",
+        allows="request-level 400s such as `INVALID_MODULE` `{resource_path_index: 0}` for an"
+        " unknown module",
+    ),
+    # --- The sandbox's own controls and gaps -----------------------------------------------
+    Deviation(
+        "D28",
+        "Operations the sandbox does not emulate",
+        Effect.ALLOW_ERROR,
+        status="400",
+        json_path="$",
+        code="INVALID_REQUEST_METHOD",
+        reason="docs/sandbox.md (Not emulated): the specs define operations the sandbox leaves"
+        " out (user and group writes, record CRUD, …); it answers them as REFERENCE §1 answers"
+        " a wrong verb",
+        allows='400 `INVALID_REQUEST_METHOD` "The http request method type is not a valid one"',
+        shape=error_shape(["INVALID_REQUEST_METHOD"], {"maxProperties": 0}),
+    ),
+    Deviation(
+        "D29",
+        "Injected faults",
+        Effect.ALLOW_STATUS,
+        template=INJECTED_FAULT,
+        reason="docs/sandbox.md (Faults): a test or benchmark arms the sandbox to fail a call"
+        " with the status, code and message it chooses; that is no Zoho answer about the"
+        " request",
+        allows="any status with the request-level error envelope (REFERENCE §1), e.g. 500"
+        ' `INTERNAL_SERVER_ERROR` "Internal Server Error" on GET /org',
     ),
 )
 
 
 def find(effect: Effect, **fields: str) -> Deviation | None:
     """The first deviation with this effect whose patterns match all the given fields."""
-    return next((d for d in DEVIATIONS if d.matches(effect, **fields)), None)
+    return next(iter(find_all(effect, **fields)), None)
+
+
+def find_all(effect: Effect, **fields: str) -> list[Deviation]:
+    return [d for d in DEVIATIONS if d.matches(effect, **fields)]
+
+
+# --- The rendering in docs/contract-tests.md ------------------------------------------------
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "contract-tests.md"
+BEGIN = "<!-- deviations: generated from tests/contract/deviations.py by"
+BEGIN += " `python -m tests.contract.deviations`; do not edit -->"
+END = "<!-- end of deviations -->"
+
+
+def markdown() -> str:
+    """The list as the docs show it: one entry per deviation, in order."""
+    lines = [BEGIN, ""]
+    for d in DEVIATIONS:
+        text = (
+            f"- **{d.id} — {d.title}** (`{d.effect.value}`; {d.covers()}). "
+            f"**Why:** {d.reason}. **Allows:** {d.allows}."
+        )
+        lines += textwrap.wrap(text, width=96, subsequent_indent="  ", break_on_hyphens=False)
+    return "\n".join([*lines, "", END])
+
+
+def with_list(doc: str) -> str:
+    """The doc text with its generated section replaced by the current list."""
+    start, stop = doc.index(BEGIN), doc.index(END) + len(END)
+    return doc[:start] + markdown() + doc[stop:]
+
+
+if __name__ == "__main__":
+    DOC.write_text(with_list(DOC.read_text(encoding="utf-8")), encoding="utf-8")
+    sys.stdout.write(f"{DOC}: {len(DEVIATIONS)} deviations\n")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -25,7 +26,13 @@ from jsonschema.protocols import Validator
 from referencing import Registry
 
 from tests.contract import deviations
-from tests.contract.deviations import UNKNOWN_METHOD, UNKNOWN_PATH, Effect
+from tests.contract.deviations import (
+    INJECTED_FAULT,
+    UNKNOWN_METHOD,
+    UNKNOWN_PATH,
+    Deviation,
+    Effect,
+)
 from tests.contract.documents import SpecFile, build_registry, load_spec_files
 from tests.contract.failures import describe, ignorable
 from tests.contract.operations import Operation, index_operations
@@ -33,12 +40,13 @@ from tests.contract.regexes import SpecValidator
 from tests.contract.routes import Routes
 
 EMPTY = object()  # the parsed value of an empty body
+RECENT = 256  # answers whose verdicts are kept for reuse
 
 
 @dataclass(frozen=True)
 class Violation:
-    # unknown_path, unknown_method, undeclared_status, not_json, content_type, body, schema,
-    # no_schema
+    # unknown_path, unknown_method, injected_fault, undeclared_status, not_json, content_type,
+    # body, schema, no_schema
     kind: str
     method: str
     path: str
@@ -81,6 +89,8 @@ class Contract:
         for operation in index_operations(files, registry):
             self.routes.add(operation.template, operation)
         self._validators: dict[str, Validator] = {}
+        self._shapes: dict[str, Validator] = {}
+        self._recent: OrderedDict[tuple[Any, ...], Check] = OrderedDict()
 
     @classmethod
     def load(cls, directory: Path | str) -> Contract:
@@ -100,20 +110,53 @@ class Contract:
         return self.check_response(method, path, status, body, content_type).violations
 
     def check_response(
-        self, method: str, path: str, status: int, body: Any, content_type: str | None = None
+        self,
+        method: str,
+        path: str,
+        status: int,
+        body: Any,
+        content_type: str | None = None,
+        injected: bool = False,
     ) -> Check:
         """Check one response.
 
         body: raw bytes/str, or the already-parsed JSON value. content_type: the response's
         Content-Type header when known; every body these specs describe is application/json.
+        injected: the answer came from a fault a test armed, not from the emulated org.
+        A raw body is checked once: the same answer again reuses the verdict (a test reads
+        the same lists many times, and validating large bodies is the harness's main cost).
         """
+        if not isinstance(body, bytes | bytearray | str):
+            return self._check(method, path, status, body, content_type, injected)
+        raw = bytes(body) if isinstance(body, bytearray) else body
+        key: tuple[Any, ...] = (method, path, status, raw, content_type, injected)
+        if key in self._recent:
+            self._recent.move_to_end(key)
+        else:
+            self._recent[key] = self._check(method, path, status, body, content_type, injected)
+            if len(self._recent) > RECENT:
+                self._recent.popitem(last=False)
+        return dataclasses.replace(self._recent[key])
+
+    def _check(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        body: Any,
+        content_type: str | None,
+        injected: bool,
+    ) -> Check:
         check = Check(method.upper(), path, status)
         parsed = parse_body(check, body)
         if parsed is not EMPTY and content_type is not None and not is_json(content_type):
             check.violation("content_type", f"Content-Type {content_type!r} for a JSON body")
-        if status == 204 and parsed is not EMPTY:
-            check.violation("body", "a 204 response must have an empty body")
-            parsed = EMPTY  # reported once here, not again by every family that declares 204
+        if status in (204, 304) and parsed is not EMPTY:
+            check.violation("body", f"a {status} response must have an empty body")
+            parsed = EMPTY  # reported once here, not again by every family that declares it
+        if injected:
+            self._check_unknown(check, INJECTED_FAULT, parsed)
+            return check
         candidates = self.routes.match(path)
         check.operations = [op for op in candidates if op.method == check.method]
         if not check.operations:
@@ -132,67 +175,90 @@ class Contract:
         others = [op for op in declared if op.family != family and has_schema(op, check.status)]
         rule = deviations.find(Effect.SUPERSEDED, family=family) if others else None
         if rule is not None:
-            check.unchecked.append(f"{family} superseded by {others[0].source}: {rule.reason}")
+            check.unchecked.append(
+                f"{family} superseded by {others[0].source}: {rule.id}: {rule.reason}"
+            )
         return rule is not None
 
     def _check_unknown(self, check: Check, what: str, parsed: Any) -> None:
         allowed = deviations.find(Effect.ALLOW_STATUS, template=what, status=str(check.status))
         if allowed is None:
-            kind = "unknown_path" if what == UNKNOWN_PATH else "unknown_method"
+            kind = what.strip("<>").replace(" ", "_")
             check.violation(kind, f"no spec defines {check.method} {check.path}")
             return
-        check.unchecked.append(f"{what}: {allowed.reason}")
+        check.unchecked.append(f"{what}: {allowed.id}: {allowed.reason}")
         self._check_envelope(check, parsed)
 
     def _check_undeclared(self, check: Check, parsed: Any) -> None:
         for op in check.operations:
-            fields = dict(family=op.family, method=op.method, template=op.template)
-            fields["status"] = str(check.status)
-            multi = deviations.find(Effect.MULTI_STATUS, **fields)
-            allowed = multi or deviations.find(Effect.ALLOW_STATUS, **fields)
-            if allowed is not None:
-                check.unchecked.append(f"status {check.status}: {allowed.reason}")
-                if multi:
-                    self._check_items(check, parsed)
-                else:
-                    self._check_envelope(check, parsed)
+            fields = keys_of(op, str(check.status))
+            multi = deviations.find(Effect.PER_ITEM, **fields)
+            envelope = deviations.find(Effect.ALLOW_STATUS, **fields)
+            if multi is not None and (is_batch(parsed) or envelope is None):
+                check.unchecked.append(f"status {check.status}: {multi.id}: {multi.reason}")
+                check.violations.extend(self._items_violations(check, parsed))
+                return
+            if envelope is not None:
+                check.unchecked.append(f"status {check.status}: {envelope.id}: {envelope.reason}")
+                self._check_envelope(check, parsed)
+                return
+        for op in check.operations:
+            rule, found = self._allowed_error(check, op, parsed)
+            if rule is not None and not found:
+                check.unchecked.append(f"status {check.status}: {rule.id}: {rule.reason}")
                 return
         declared = sorted({s for op in check.operations for s in op.responses})
         message = f"status {check.status} is not declared (declared: {', '.join(declared)})"
         check.violation("undeclared_status", message, template=check.operations[0].template)
 
-    def _check_items(self, check: Check, parsed: Any) -> None:
-        """A multi-status batch: each item must be a success or an error item of the operation."""
-        items = list(parsed.values())[0] if isinstance(parsed, dict) and len(parsed) == 1 else None
-        if not isinstance(items, list):
-            check.violation("schema", "not a batch {<resource>: [per-item results]}", json_path="$")
-            return
+    def _items_violations(self, check: Check, parsed: Any) -> list[Violation]:
+        """A batch checked item by item: each must be a success or an error item of the
+        operation."""
+        if not is_batch(parsed):
+            where = dict(json_path="$")
+            return [self._v(check, "schema", "not a batch {<resource>: [per-item results]}", where)]
         schemas = self._item_schemas(check)
         if not schemas:
             check.unchecked.append("no 2xx or 400 schema to check the items against")
-        for index, item in enumerate(items):
-            self._check_item(check, schemas, next(iter(parsed)), index, item)
+        key = next(iter(parsed))
+        found: list[Violation] = []
+        for index, item in enumerate(parsed[key]):
+            found += self._item_violations(check, schemas, key, index, item)
+        return found
 
-    def _check_item(
+    def _item_violations(
         self,
         check: Check,
         schemas: list[tuple[Operation, str, str]],
         key: str,
         index: int,
         item: Any,
-    ) -> None:
+    ) -> list[Violation]:
         # An item saying "error" is reported against the error schema, else the success one.
         wants = "4" if isinstance(item, dict) and item.get("status") == "error" else "2"
-        tries = [
-            (status[0] != wants, self._schema_violations(check, op, uri, {key: [item]}))
-            for op, status, uri in schemas
+        at = f"$.{key}[{index}]"
+        tries = []
+        for op, status, uri in schemas:
+            keys = keys_of(op, status)
+            forms = [{key: [item]}]
+            if deviations.find(Effect.NEST, **keys):
+                forms.append({key: [[item]]})
+            for form in forms:
+                found = self._schema_violations(check, op, uri, form, status)
+                tries.append((status[0] != wants, found))
+            code = item.get("code") if isinstance(item, dict) and status[0] == "4" else None
+            for rule in deviations.find_all(
+                Effect.ALLOW_ERROR, json_path=at, code=str(code), **keys
+            ):
+                tries.append((False, self._shape_violations(check, rule, item, at)))
+        if not tries or not all(found for _, found in tries):
+            return []
+        _, best = min(tries, key=lambda t: (t[0], len(t[1])))
+        first = f"$.{key}[0]"
+        return [
+            dataclasses.replace(v, json_path=(v.json_path or "$").replace(first, at, 1))
+            for v in best
         ]
-        if tries and all(found for _, found in tries):
-            _, best = min(tries, key=lambda t: (t[0], len(t[1])))
-            first, at = f"$.{key}[0]", f"$.{key}[{index}]"
-            for found in best:
-                path = (found.json_path or "$").replace(first, at, 1)
-                check.violations.append(dataclasses.replace(found, json_path=path))
 
     def _item_schemas(self, check: Check) -> list[tuple[Operation, str, str]]:
         """The success (2xx) and 400 schemas of the operation, after skips and precedence."""
@@ -213,6 +279,58 @@ class Contract:
         for error in SpecValidator(deviations.ERROR_ENVELOPE).iter_errors(parsed):
             path, message = describe(error)
             check.violation("schema", message, json_path=path)
+
+    def _shape_violations(
+        self, check: Check, rule: Deviation, value: Any, at: str = "$"
+    ) -> list[Violation]:
+        """`value` (the body, or the item at `at`) against an ALLOW_ERROR entry's shape."""
+        found = []
+        for error in self.shape_validator(rule).iter_errors(value):
+            path, message = describe(error)
+            where = dict(json_path=at + path.removeprefix("$"))
+            found.append(self._v(check, "schema", f"{message} ({rule.id})", where))
+        return found
+
+    def shape_validator(self, rule: Deviation) -> Validator:
+        if rule.id not in self._shapes:
+            self._shapes[rule.id] = SpecValidator(rule.shape, registry=self.registry)
+        return self._shapes[rule.id]
+
+    def _allowed_error(
+        self, check: Check, op: Operation, parsed: Any
+    ) -> tuple[Deviation | None, list[Violation]]:
+        """A request-level error an ALLOW_ERROR entry covers: (entry, shape violations); the
+        entry whose shape fits best, or (None, []) when no entry names the body's code."""
+        if not (isinstance(parsed, dict) and "code" in parsed):
+            return None, []
+        rules = deviations.find_all(
+            Effect.ALLOW_ERROR,
+            json_path="$",
+            code=str(parsed["code"]),
+            **keys_of(op, str(check.status)),
+        )
+        tries = [(rule, self._shape_violations(check, rule, parsed)) for rule in rules]
+        return min(tries, key=lambda t: len(t[1]), default=(None, []))
+
+    def _alternative(
+        self, check: Check, op: Operation, uri: str, parsed: Any, found: list[Violation]
+    ) -> tuple[Deviation | None, list[Violation]]:
+        """A body that fails op's schema, read as a deviation allows: (the entry that accepts
+        it, []), or (None, the most telling violations)."""
+        keys = keys_of(op, str(check.status))
+        nest = deviations.find(Effect.NEST, **keys)
+        if nest is not None and is_batch(parsed):
+            nested = {key: [items] for key, items in parsed.items()}
+            if not self._schema_violations(check, op, uri, nested):
+                return nest, []
+        rule, shaped = self._allowed_error(check, op, parsed)
+        if rule is not None:
+            return (rule, []) if not shaped else (None, shaped)
+        per_item = deviations.find(Effect.PER_ITEM, **keys)
+        if per_item is not None and is_batch(parsed):
+            itemised = self._items_violations(check, parsed)
+            return (per_item, []) if not itemised else (None, itemised)
+        return None, found
 
     def _check_family(self, check: Check, ops: list[Operation], parsed: Any) -> None:
         """Validate against one family; alternatives in it (same route twice) need only one."""
@@ -235,7 +353,7 @@ class Contract:
         where = dict(family=op.family, template=op.template, schema=spec.schema_uri or op.uri)
         skipped = deviations.find(Effect.SKIP_SCHEMA, schema=spec.schema_uri or "", **keys)
         if skipped is not None:
-            check.unchecked.append(f"{op.source} {check.status}: {skipped.reason}")
+            check.unchecked.append(f"{op.source} {check.status}: {skipped.id}: {skipped.reason}")
             return None
         if not spec.has_content:
             return [] if parsed is EMPTY else [self._v(check, "body", "no body declared", where)]
@@ -246,16 +364,22 @@ class Contract:
             accepted = deviations.find(Effect.NO_SCHEMA, **keys)
             if accepted is None:
                 return [self._v(check, "no_schema", "the spec gives no JSON schema", where)]
-            check.unchecked.append(f"{op.source} {check.status}: {accepted.reason}")
+            check.unchecked.append(f"{op.source} {check.status}: {accepted.id}: {accepted.reason}")
             return None
         if parsed is EMPTY:
             return [self._v(check, "not_json", "empty body where JSON is declared", where)]
-        return self._schema_violations(check, op, spec.schema_uri, parsed)
+        found = self._schema_violations(check, op, spec.schema_uri, parsed)
+        if not found:
+            return []
+        rule, found = self._alternative(check, op, spec.schema_uri, parsed, found)
+        if rule is not None:
+            check.unchecked.append(f"{op.source} {check.status}: {rule.id}: {rule.reason}")
+        return found
 
     def _schema_violations(
-        self, check: Check, op: Operation, uri: str, parsed: Any
+        self, check: Check, op: Operation, uri: str, parsed: Any, status: str | None = None
     ) -> list[Violation]:
-        keys = keys_of(op, str(check.status))
+        keys = keys_of(op, status or str(check.status))
         where = dict(family=op.family, template=op.template, schema=uri)
         found = []
         for error in self.validator(uri).iter_errors(parsed):
@@ -295,6 +419,15 @@ def outranked(op: Operation, status: str, usable: list[tuple[Operation, str, str
 def has_schema(op: Operation, status: int) -> bool:
     spec = op.response_for(status)
     return spec is not None and spec.schema_uri is not None
+
+
+def is_batch(parsed: Any) -> bool:
+    """`{<resource>: [items]}`, the per-item envelope."""
+    return (
+        isinstance(parsed, dict)
+        and len(parsed) == 1
+        and isinstance(next(iter(parsed.values())), list)
+    )
 
 
 def is_json(content_type: str) -> bool:

@@ -1,9 +1,12 @@
 """Fixtures for the sandbox tests: a fake clock, a demo-org sandbox in memory, and an httpx
-client that reaches it in-process with a valid token."""
+client that reaches it in-process with a valid token.
+
+Every answer a sandbox gives in any test is checked against the official Zoho specs
+(tests/contract/plugin.py); the allowed deviations are in tests/contract/deviations.py."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +14,6 @@ import httpx
 import pytest
 
 from reconciler.sandbox import IN_PROCESS_URL, Sandbox, SandboxSettings, SandboxTransport
-from tests.contract.plugin import Wrap
 
 START = 1_750_000_000.0
 
@@ -44,38 +46,10 @@ def sandbox(clock: FakeClock, settings: SandboxSettings) -> Sandbox:
     return Sandbox(clock=clock, settings=settings)
 
 
-# Every client these tests make checks each response against the official Zoho specs: the
-# autouse fixture below hands `checked` the current test's contract checker.
-_checkers: list[Wrap] = []
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        "deviates(reason): the test provokes, on purpose, answers outside the official specs"
-        " (docs/sandbox.md, Deviations and choices); its responses are not contract-checked",
-    )
-
-
-@pytest.fixture(autouse=True)
-def _contract(request: pytest.FixtureRequest, validating_transport: Wrap) -> Iterator[None]:
-    exempt = request.node.get_closest_marker("deviates") is not None
-    if not exempt:
-        _checkers.append(validating_transport)
-    yield
-    if not exempt:
-        _checkers.pop()
-
-
-def checked(transport: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
-    """`transport`, wrapped so that the running test fails on any contract violation."""
-    return _checkers[-1](transport) if _checkers else transport
-
-
 def make_client(sandbox: Sandbox, token: str | None = None) -> httpx.AsyncClient:
     headers = {"Authorization": f"Zoho-oauthtoken {token or sandbox.issue_token()}"}
     return httpx.AsyncClient(
-        transport=checked(SandboxTransport(sandbox)), base_url=IN_PROCESS_URL, headers=headers
+        transport=SandboxTransport(sandbox), base_url=IN_PROCESS_URL, headers=headers
     )
 
 

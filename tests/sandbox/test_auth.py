@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from reconciler.sandbox import IN_PROCESS_URL, SandboxTransport
-from tests.sandbox.conftest import checked, make_client
+from tests.sandbox.conftest import make_client
 
 pytestmark = pytest.mark.anyio
 TOKEN_URL = "/oauth/v2/token"
@@ -21,7 +21,7 @@ GRANT = {
 @pytest.fixture
 async def anonymous(sandbox):
     async with httpx.AsyncClient(
-        transport=checked(SandboxTransport(sandbox)), base_url="http://127.0.0.1:9999"
+        transport=SandboxTransport(sandbox), base_url="http://127.0.0.1:9999"
     ) as client:
         yield client
 

@@ -45,7 +45,6 @@ async def test_update_starts_recomputation(client, org, clock, sandbox):
     assert (await accounts())["rule_computation_running"] is False
 
 
-@pytest.mark.deviates("D2 D17: mixed error codes; MANDATORY_NOT_FOUND per the SDK")
 async def test_update_errors(client, org):
     accounts = org.module("Accounts")
     items = [

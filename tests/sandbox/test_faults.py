@@ -24,7 +24,6 @@ async def names(client):
     return [t["name"] for t in (await client.get(URL)).json()["territories"]]
 
 
-@pytest.mark.deviates("D23: injected faults")
 async def test_fail_the_nth_call(sandbox, client):
     sandbox.faults.fail_nth_call(2)
     first, second, third = [await client.get("/crm/v8/org") for _ in range(3)]
@@ -37,7 +36,6 @@ async def test_fail_the_nth_call(sandbox, client):
     }
 
 
-@pytest.mark.deviates("D23: injected faults")
 async def test_fail_with_a_chosen_status_and_code(sandbox, client):
     sandbox.faults.fail_nth_call(1, status=429)
     response = await client.get("/crm/v8/org")
@@ -104,7 +102,6 @@ async def test_drop_an_endpoint(sandbox, client):
     assert (await client.get("/crm/v8/org")).status_code == 200
 
 
-@pytest.mark.deviates("D23: injected faults")
 async def test_random_failures_are_reproducible(clock):
     async def run():
         sandbox = Sandbox(clock=clock)
@@ -132,7 +129,6 @@ def test_faults_count_from_one():
         sandbox.faults.random_failures(2.0)
 
 
-@pytest.mark.deviates("D23: injected faults")
 async def test_two_faults_on_one_call_take_turns(sandbox, client):
     sandbox.faults.fail_nth_call(1, status=500)
     sandbox.faults.fail_nth_call(1, status=429)

@@ -80,7 +80,6 @@ def test_settings_are_validated():
         SandboxSettings(mixed_batch_status=201)
 
 
-@pytest.mark.deviates("D3: 413 for a body over the limit")
 async def test_huge_bodies_are_refused(sandbox, client):
     sandbox.configure(max_body_bytes=1000)
     body = {"territories": [{"name": "x" * 2000}]}

@@ -50,7 +50,6 @@ async def test_add_list_and_remove_members(client, org):
     }
 
 
-@pytest.mark.deviates("D7: flat results on request")
 async def test_nesting_of_removal_results_is_a_setting(org, clock):
     sandbox = Sandbox(clock=clock, settings=SandboxSettings(nested_user_results=False))
     async with make_client(sandbox) as client:
@@ -112,14 +111,12 @@ async def test_users_per_territory_cap(org, clock):
     }
 
 
-@pytest.mark.deviates("D3: request-level batch overflow")
 async def test_more_than_100_users_in_one_call(client, org):
     users = [{"id": str(4150868000000900000 + n)} for n in range(101)]
     response = await client.put(f"{URL}/{org.root}/users", json={"users": users})
     assert response.json()["details"]["maximum_length"] == 100
 
 
-@pytest.mark.deviates("D2 D6: mixed error codes; ids required")
 async def test_removal_errors(client, org):
     amy = org.user("amy@zylker.example")
     response = await client.delete(f"{URL}/{org.root}/users", params={"ids": f"{amy},12"})
@@ -273,7 +270,6 @@ async def test_the_caller_cannot_change_their_own_territories(client, org):
     }
 
 
-@pytest.mark.deviates("D3: request-level batch overflow")
 async def test_user_centric_batch_limit(client, org):
     bob = org.user("bob@zylker.example")
     items = [{"id": str(4150868000000900000 + n)} for n in range(101)]
@@ -283,7 +279,6 @@ async def test_user_centric_batch_limit(client, org):
     assert response.json()["details"]["limit"] == 100
 
 
-@pytest.mark.deviates("D9: root has no parent")
 async def test_the_root_territory_has_no_parent_in_the_user_view(client, org):
     bob = org.user("bob@zylker.example")
     await client.put(f"{URL}/{org.root}/users/{bob}")
@@ -309,7 +304,6 @@ async def test_membership_feature_errors_are_403(sandbox, client, org, state, co
     ("ids", "code"),
     [("", "REQUIRED_PARAM_MISSING"), ("1,a", "INVALID_DATA"), ("1," * 101 + "1", "LIMIT_EXCEEDED")],
 )
-@pytest.mark.deviates("D3: the user-centric DELETE declares no request-level errors")
 async def test_user_centric_removal_checks_ids(client, org, ids, code):
     bob = org.user("bob@zylker.example")
     response = await client.delete(f"/crm/v8/users/{bob}/territories", params={"ids": ids})

@@ -72,7 +72,6 @@ async def test_a_deal_holds_one_territory(client, org):
     }
 
 
-@pytest.mark.deviates("D20: record API errors")
 async def test_unsupported_and_unknown_modules(client):
     response = await client.post(
         "/crm/v8/Tasks/actions/assign_territories", json={"data": [{"id": "1"}]}

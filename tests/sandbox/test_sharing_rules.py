@@ -192,7 +192,6 @@ async def test_names_are_unique_per_module(client, org, settle):
     await create(client, owner_rule(org), module="Deals")
 
 
-@pytest.mark.deviates("D13: CANNOT_PROCESS")
 async def test_writes_wait_for_recomputation(client, org, clock, sandbox):
     sandbox.configure(rule_recompute_s=10)
     rule_id = await create(client, owner_rule(org))
@@ -221,7 +220,6 @@ async def test_writes_wait_for_recomputation(client, org, clock, sandbox):
     assert response.json()["sharing_rules"][0]["message"] == "Sharing Rule deleted"
 
 
-@pytest.mark.deviates("D13: CANNOT_PROCESS")
 async def test_data_sharing_change_blocks_rule_writes(client, org, sandbox):
     sandbox.configure(rule_recompute_s=60)
     item = {"share_type": "public", "module": {"id": org.module("Accounts")}}
@@ -255,7 +253,6 @@ async def test_activate_and_deactivate(client, org, settle):
     assert again.json()["code"] == "ID_ALREADY_DEACTIVATED"
 
 
-@pytest.mark.deviates("D14: flat sharing_rules errors")
 async def test_update_by_body_and_by_path(client, org, settle):
     rule_id = await create(client, owner_rule(org))
     settle()
@@ -305,7 +302,6 @@ async def test_unknown_rule_id(client):
     }
 
 
-@pytest.mark.deviates("D13: CANNOT_PROCESS")
 async def test_rerun(client, org, settle):
     response = await client.post(f"{URL}/actions/run", params={"module": "Accounts"})
     assert response.status_code == 204
@@ -339,7 +335,6 @@ async def test_search(client, org, settle):
     assert [r["id"] for r in body["sharing_rules"]] == [owner]
 
 
-@pytest.mark.deviates("D15: filter errors")
 async def test_search_errors(client):
     response = await client.post(f"{URL}/search", json={"filters": [{}]})
     assert response.json()["sharing_rules"][0]["code"] == "EXPECTED_FIELD_MISSING"

@@ -63,7 +63,6 @@ async def test_a_name_repeated_in_one_request_is_a_mixed_207(client, org):
     assert second["message"] == "Duplicate Territory Name Found"
 
 
-@pytest.mark.deviates("D1: 400 with successes on request")
 async def test_mixed_batch_status_is_configurable(org, clock):
     sandbox = Sandbox(clock=clock, settings=SandboxSettings(mixed_batch_status=400))
     async with make_client(sandbox) as client:
@@ -105,7 +104,6 @@ async def test_create_requires_mandatory_fields(client, org, missing, code):
                     "supported_values": ["read_write_delete", "read_only"],
                 },
             },
-            marks=pytest.mark.deviates("D12: overlapping OAS2 branches"),
         ),
         (
             {"name": "x" * 51},
@@ -207,7 +205,6 @@ async def test_default_cap_is_250(client, org):
     assert response.json()["territories"][0]["details"] == {"limit": 250}
 
 
-@pytest.mark.deviates("D3: request-level batch overflow")
 async def test_more_than_100_items_is_a_request_level_error(client, org):
     items = [item(f"T{n}", org.root) for n in range(101)]
     response = await client.post(URL, json={"territories": items})
@@ -220,7 +217,6 @@ async def test_more_than_100_items_is_a_request_level_error(client, org):
     }
 
 
-@pytest.mark.deviates("D3: request-level missing body key")
 async def test_missing_body_key_is_mandatory_not_found(client):
     response = await client.post(URL, json={"territory": []})
     assert response.status_code == 400
@@ -363,7 +359,6 @@ async def test_ids_returns_the_named_territories_without_info(client, org):
     assert "info" not in body
 
 
-@pytest.mark.deviates("D5: ids overflow")
 async def test_more_than_100_ids_is_invalid_request(client):
     ids = ",".join(str(4150868000000900000 + n) for n in range(101))
     response = await client.get(URL, params={"ids": ids})

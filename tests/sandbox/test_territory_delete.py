@@ -43,7 +43,6 @@ async def test_delete_a_leaf(client, org):
     assert (await client.get(f"{URL}/{a}")).status_code == 204
 
 
-@pytest.mark.deviates("D2: mixed error codes")
 async def test_delete_refuses_parents_and_the_root_per_item(client, org):
     a = await create_territory(client, "A", org.root)
     await create_territory(client, "A1", a)
@@ -103,7 +102,6 @@ async def test_delete_takes_at_most_10_ids_by_default(client, org):
     assert response.json()["code"] == "INVALID_REQUEST"
 
 
-@pytest.mark.deviates("D2: more INVALID_DATA items than OAS2 allows")
 async def test_delete_limit_is_configurable(org, clock):
     sandbox = Sandbox(clock=clock, settings=SandboxSettings(delete_batch_limit=100))
     async with make_client(sandbox) as client:
@@ -178,7 +176,6 @@ async def test_transfer_with_children_needs_a_target(client, org):
     assert response.json()["territories"][0]["details"]["dependee"] == {"resource_path_index": 2}
 
 
-@pytest.mark.deviates("D2: mixed error codes")
 async def test_transfer_target_cannot_be_itself_or_a_descendant(client, org):
     a = await create_territory(client, "A", org.root)
     a1 = await create_territory(client, "A1", a)
@@ -222,7 +219,6 @@ async def test_transfer_refuses_the_root(client, org):
     }
 
 
-@pytest.mark.deviates("D3: request-level batch overflow")
 async def test_transfer_batch_limit_defaults_to_10(client, org):
     items = [{"id": str(4150868000000900000 + n)} for n in range(11)]
     response = await client.post(TRANSFER, json={"territories": items})
