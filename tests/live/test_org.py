@@ -22,7 +22,7 @@ from reconciler.live import Scope, lower_bound, read
 from reconciler.model import OrgState, Permission, Territory
 from reconciler.workflow import Connection, apply_saved, make_plan
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.live]
 PREFIX = "reconciler-live-test-"
 
 
