@@ -35,7 +35,6 @@ PSEUDO_TEMPLATES = (UNKNOWN_PATH, UNKNOWN_METHOD, INJECTED_FAULT)
 
 class Effect(Enum):
     SUPERSEDED = "superseded"  # family not used where another family has a schema too
-    SKIP_SCHEMA = "skip_schema"  # this family's schema for the status is wrong: don't use it
     IGNORE = "ignore"  # drop schema errors matching json_path and message
     NO_SCHEMA = "no_schema"  # the spec declares JSON but gives no schema: nothing to check
     NEST = "nest"  # the flat form of a body the spec nests one array deeper is accepted
@@ -55,7 +54,6 @@ class Deviation:
     method: str = "*"
     template: str = "*"
     status: str = "*"
-    schema: str = "*"  # SKIP_SCHEMA: the URI of the schema the spec gives for the status
     json_path: str = "*"  # IGNORE: the error's path; ALLOW_ERROR: "$" or an item ($.users[*])
     message: str = "*"  # IGNORE: the validator's message ("unexpected property": see failures)
     code: str = "*"  # ALLOW_ERROR: the error's `code`
@@ -77,7 +75,6 @@ PATTERN_FIELDS = (
     "method",
     "template",
     "status",
-    "schema",
     "json_path",
     "message",
     "code",
@@ -149,18 +146,6 @@ DEVIATIONS: tuple[Deviation, ...] = (
     ),
     Deviation(
         "D2",
-        "user_groups successes point at an error schema",
-        Effect.SKIP_SCHEMA,
-        family="oas",
-        status="2??",
-        schema="*/user_groups.json#/components/responses/UnsupportedVersionResponse/*",
-        reason="REFERENCE §13 #12: user_groups.json gives the 200 of its reads (list, by id,"
-        " sources, sources_count, deletion_jobs, grouped_counts, associated_groups) and of"
-        " get_assigned/get_unassigned the schema of UnsupportedVersionResponse",
-        allows="the real `{user_groups, info}` successes (OAS2 validates the ones it defines)",
-    ),
-    Deviation(
-        "D3",
         "Sharing-rule successes have no schema",
         Effect.NO_SCHEMA,
         family="oas",
@@ -171,7 +156,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         allows="sharing-rule success bodies, unvalidated (their status and errors are checked)",
     ),
     Deviation(
-        "D4",
+        "D3",
         "Overlapping oneOf branches in the OAS JSON files",
         Effect.IGNORE,
         family="oas",
@@ -183,7 +168,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         allows="a body valid under more than one branch of an OAS JSON oneOf",
     ),
     Deviation(
-        "D5",
+        "D4",
         "Overlapping oneOf branches in the territory 400s",
         Effect.IGNORE,
         family="oas2",
@@ -198,7 +183,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         allows='`INVALID_DATA` "Given Permission_type value is invalid" with `supported_values`',
     ),
     Deviation(
-        "D6",
+        "D5",
         "Territory members without email, mobile, phone",
         Effect.IGNORE,
         family="oas2",
@@ -215,7 +200,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         allows="members carrying `email`, `mobile` and `phone` (any other extra property fails)",
     ),
     Deviation(
-        "D7",
+        "D6",
         "Module and field metadata mark every property required",
         Effect.IGNORE,
         family="oas",
@@ -231,7 +216,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         " each property present is still type-checked",
     ),
     Deviation(
-        "D8",
+        "D7",
         "Flat membership results",
         Effect.NEST,
         family="oas2",
@@ -245,7 +230,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         " (its default follows OAS2)",
     ),
     Deviation(
-        "D9",
+        "D8",
         "Flat sharing-rule errors",
         Effect.NEST,
         family="oas",
@@ -257,7 +242,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         allows="per-item errors flat under `sharing_rules` on every rule call, as POST declares",
     ),
     Deviation(
-        "D10",
+        "D9",
         "The root territory has no parent in the user view",
         Effect.IGNORE,
         family="oas2",
@@ -273,7 +258,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
     ),
     # --- Zoho behaviour the specs leave out ------------------------------------------------
     Deviation(
-        "D11",
+        "D10",
         "401 on any operation",
         Effect.ALLOW_STATUS,
         status="401",
@@ -283,7 +268,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         allows="401 with the request-level error envelope",
     ),
     Deviation(
-        "D12",
+        "D11",
         "The other 401 codes",
         Effect.IGNORE,
         family="oas2",
@@ -298,7 +283,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         " are relaxed)",
     ),
     Deviation(
-        "D13",
+        "D12",
         "207 for a partly failed batch",
         Effect.PER_ITEM,
         status="207",
@@ -308,7 +293,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         " operation's own 2xx schema (successes) or 400 schema (errors)",
     ),
     Deviation(
-        "D14",
+        "D13",
         "400 batches are checked item by item",
         Effect.PER_ITEM,
         status="400",
@@ -320,7 +305,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         " branch's cap; each item must pass the operation's own 2xx or 400 schema",
     ),
     Deviation(
-        "D15",
+        "D14",
         "429 on any operation",
         Effect.ALLOW_STATUS,
         status="429",
@@ -330,7 +315,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         allows="429 `TOO_MANY_REQUESTS` with the request-level error envelope",
     ),
     Deviation(
-        "D16",
+        "D15",
         "413 for a body over the limit",
         Effect.ALLOW_STATUS,
         status="413",
@@ -338,7 +323,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         allows="413 `LIMIT_EXCEEDED` `{maximum_length}` for a body over `max_body_bytes`",
     ),
     Deviation(
-        "D17",
+        "D16",
         "304 from GET /users with If-Modified-Since",
         Effect.ALLOW_STATUS,
         method="GET",
@@ -349,7 +334,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         allows="304 with an empty body when nothing changed since the date",
     ),
     Deviation(
-        "D18",
+        "D17",
         "204 from the unfiltered rules summary",
         Effect.ALLOW_STATUS,
         method="GET",
@@ -360,37 +345,35 @@ DEVIATIONS: tuple[Deviation, ...] = (
         allows="204 with an empty body",
     ),
     Deviation(
+        "D18",
+        "Unknown paths and methods",
+        Effect.ALLOW_ERROR,
+        status="400|404",
+        json_path="$",
+        code="INVALID_REQUEST_METHOD|INVALID_URL_PATTERN",
+        reason="REFERENCE §1: an unknown URL is answered 404 INVALID_URL_PATTERN and a wrong"
+        " verb 400 INVALID_REQUEST_METHOD; no spec declares either. The sandbox answers so too"
+        " for the operations of the specs it does not emulate (docs/sandbox.md, Not emulated:"
+        " user, group and record writes, field and module details, …)",
+        allows='404 `INVALID_URL_PATTERN` "Please check if the URL trying to access is a correct'
+        ' one" for a path the sandbox does not know, 400 `INVALID_REQUEST_METHOD` "The http'
+        ' request method type is not a valid one" for a method it does not serve on a path it'
+        " knows, both with `details: {}`",
+        shape=error_shape(["INVALID_REQUEST_METHOD", "INVALID_URL_PATTERN"], {"maxProperties": 0}),
+    ),
+    Deviation(
         "D19",
-        "404 on an unknown path",
-        Effect.ALLOW_STATUS,
-        template=UNKNOWN_PATH,
-        status="404",
-        reason="REFERENCE §1: an unknown URL is answered 404 INVALID_URL_PATTERN",
-        allows="404 `INVALID_URL_PATTERN` for a path no spec (and no sandbox route) has",
-    ),
-    Deviation(
-        "D20",
-        "400 or 405 on an unknown method",
-        Effect.ALLOW_STATUS,
-        template=UNKNOWN_METHOD,
-        status="400|405",
-        reason="REFERENCE §1: a wrong verb is answered 400 INVALID_REQUEST_METHOD (some pages"
-        " say 405)",
-        allows="400 `INVALID_REQUEST_METHOD` for a method no spec defines on a known path",
-    ),
-    Deviation(
-        "D21",
         "Request-level errors for a malformed body",
         Effect.ALLOW_ERROR,
         method="POST|PUT",
         status="400",
         json_path="$",
         code="MANDATORY_NOT_FOUND|INVALID_DATA|LIMIT_EXCEEDED",
-        reason="Zoho parses every bulk body alike, but each spec declares these only somewhere:"
-        " a missing body key is request-level MANDATORY_NOT_FOUND (§3.5, declared on PUT"
-        " territories), too many items INVALID_DATA `{maximum_length}` (§5 data sharing, §6.4"
-        " sharing rules) or LIMIT_EXCEEDED (§4.2 [DOC]), a wrong JSON type INVALID_DATA"
-        " `{expected_data_type}` (§3.5, §5)",
+        reason="Zoho reads every bulk body alike, but the specs declare these errors on some"
+        " operations only. REFERENCE §3.5: a missing body key is request-level"
+        " MANDATORY_NOT_FOUND (declared on PUT territories); §5, §6.4: too many items is"
+        " INVALID_DATA `{maximum_length}` (declared on data sharing), §4.2 [DOC]: or"
+        " LIMIT_EXCEEDED; §3.5, §5: a wrong JSON type is INVALID_DATA `{expected_data_type}`",
         allows="request-level 400 `MANDATORY_NOT_FOUND`, `INVALID_DATA` or `LIMIT_EXCEEDED`"
         ' naming the body key (`{api_name, json_path: "$.<key>"}` plus `maximum_length`,'
         ' `limit` or `expected_data_type`), or `{expected_data_type: "jsonobject"}` for'
@@ -409,7 +392,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         ),
     ),
     Deviation(
-        "D22",
+        "D20",
         "Request-level errors for a bad query parameter",
         Effect.ALLOW_ERROR,
         status="400",
@@ -435,7 +418,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         ),
     ),
     Deviation(
-        "D23",
+        "D21",
         "Request-level errors for a bad id in the path",
         Effect.ALLOW_ERROR,
         template="*{*}*",
@@ -452,7 +435,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         ),
     ),
     Deviation(
-        "D24",
+        "D22",
         "Rule writes while the module recomputes",
         Effect.ALLOW_ERROR,
         family="oas",
@@ -468,7 +451,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         shape=spec_schema("sharing_rules.json", "Cannot_Process_Rule"),
     ),
     Deviation(
-        "D25",
+        "D23",
         "Search and summary filter errors",
         Effect.ALLOW_ERROR,
         family="oas",
@@ -490,7 +473,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         },
     ),
     Deviation(
-        "D26",
+        "D24",
         "MANDATORY_NOT_FOUND in data-sharing updates",
         Effect.ALLOW_ERROR,
         family="oas2",
@@ -512,7 +495,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         ),
     ),
     Deviation(
-        "D27",
+        "D25",
         "Record errors are 400s",
         Effect.ALLOW_STATUS,
         family="oas",
@@ -526,20 +509,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
     ),
     # --- The sandbox's own controls and gaps -----------------------------------------------
     Deviation(
-        "D28",
-        "Operations the sandbox does not emulate",
-        Effect.ALLOW_ERROR,
-        status="400",
-        json_path="$",
-        code="INVALID_REQUEST_METHOD",
-        reason="docs/sandbox.md (Not emulated): the specs define operations the sandbox leaves"
-        " out (user and group writes, record CRUD, …); it answers them as REFERENCE §1 answers"
-        " a wrong verb",
-        allows='400 `INVALID_REQUEST_METHOD` "The http request method type is not a valid one"',
-        shape=error_shape(["INVALID_REQUEST_METHOD"], {"maxProperties": 0}),
-    ),
-    Deviation(
-        "D29",
+        "D26",
         "Injected faults",
         Effect.ALLOW_STATUS,
         template=INJECTED_FAULT,
@@ -564,8 +534,7 @@ def find_all(effect: Effect, **fields: str) -> list[Deviation]:
 # --- The rendering in docs/contract-tests.md ------------------------------------------------
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "contract-tests.md"
-BEGIN = "<!-- deviations: generated from tests/contract/deviations.py by"
-BEGIN += " `python -m tests.contract.deviations`; do not edit -->"
+BEGIN = "<!-- deviations -->"  # generated below by `python -m tests.contract.deviations`
 END = "<!-- end of deviations -->"
 
 
@@ -573,12 +542,23 @@ def markdown() -> str:
     """The list as the docs show it: one entry per deviation, in order."""
     lines = [BEGIN, ""]
     for d in DEVIATIONS:
-        text = (
-            f"- **{d.id} — {d.title}** (`{d.effect.value}`; {d.covers()}). "
-            f"**Why:** {d.reason}. **Allows:** {d.allows}."
-        )
-        lines += textwrap.wrap(text, width=96, subsequent_indent="  ", break_on_hyphens=False)
+        lines += wrap(f"- **{d.id} — {d.title}** — `{d.effect.value}`: {d.covers()}", "  ")
+        lines += wrap(f"  - *Why:* {d.reason.rstrip('.')}.", "    ")
+        lines += wrap(f"  - *Allows:* {d.allows.rstrip('.')}.", "    ")
     return "\n".join([*lines, "", END])
+
+
+def wrap(text: str, indent: str) -> list[str]:
+    """Wrap at 96 columns, never inside a `code span` (its spaces are protected meanwhile)."""
+    protected = re.sub(r"`[^`]*`", lambda m: m.group().replace(" ", "\0"), text)
+    lines = textwrap.wrap(
+        protected,
+        width=96,
+        subsequent_indent=indent,
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
+    return [line.replace("\0", " ") for line in lines]
 
 
 def with_list(doc: str) -> str:
