@@ -3,7 +3,7 @@ needs (REFERENCE §2), whether it writes, and which feature switch guards it.
 
 Templates are matched segment by segment and literal segments beat `{param}` segments, so
 `/settings/territories/actions/associated_users_count` never reaches
-`/settings/territories/{id}`."""
+`/settings/territories/{id}`, and `/settings/bogus` is no record of module `settings`."""
 
 from __future__ import annotations
 
@@ -65,36 +65,29 @@ class Router:
         self.routes = list(routes)
 
     def match(self, method: str, path: str) -> Match | None:
-        """The best route for `path` (relative to /crm/v8); None when no path matches."""
+        """The route for `path` (relative to /crm/v8); None when no path matches.
+
+        Segment by segment, a literal beats a parameter, and a segment that matched a literal
+        is never read as a parameter: `/settings/bogus` is an unknown URL, not record `bogus`
+        of module `settings`, as Zoho's own namespaces are not module names or ids."""
         parts = tuple(path.strip("/").split("/"))
-        candidates = [
-            (route, params)
-            for route in self.routes
-            if (params := _bind(route.segments, parts)) is not None
-        ]
-        if not candidates:
+        alive = self.routes
+        for depth, part in enumerate(parts):
+            deeper = [r for r in alive if len(r.segments) > depth]
+            literal = [r for r in deeper if r.segments[depth] == part]
+            alive = literal or [r for r in deeper if part and _is_param(r.segments[depth])]
+        found = [r for r in alive if len(r.segments) == len(parts)]
+        if not found:
             return None
-        best = max(_specificity(route) for route, _ in candidates)
-        candidates = [(r, p) for r, p in candidates if _specificity(r) == best]
-        for route, params in candidates:
+        for route in found:
             if route.method == method:
-                return Match(route, params)
+                return Match(route, _bind(route.segments, parts))
         raise MethodNotAllowed(path)
 
 
-def _bind(template: tuple[str, ...], parts: tuple[str, ...]) -> dict[str, str] | None:
-    if len(template) != len(parts):
-        return None
-    params: dict[str, str] = {}
-    for want, got in zip(template, parts, strict=True):
-        if want.startswith("{"):
-            if not got:
-                return None
-            params[want[1:-1]] = got
-        elif want != got:
-            return None
-    return params
+def _is_param(segment: str) -> bool:
+    return segment.startswith("{")
 
 
-def _specificity(route: Route) -> tuple[bool, ...]:
-    return tuple(not seg.startswith("{") for seg in route.segments)
+def _bind(template: tuple[str, ...], parts: tuple[str, ...]) -> dict[str, str]:
+    return {want[1:-1]: got for want, got in zip(template, parts, strict=True) if _is_param(want)}
