@@ -1,5 +1,7 @@
 """The SQLite schema of one emulated org. `seq` columns keep Zoho's listing order (creation
-order) stable; JSON columns hold values the emulator stores but never queries into."""
+order) stable; JSON columns hold values the emulator stores but never queries into. Tables
+that grow by writes index `seq`, so that `store.next_seq` (MAX(seq)) stays a lookup rather
+than a scan: 20,000 memberships would otherwise cost a scan each."""
 
 from __future__ import annotations
 
@@ -47,11 +49,13 @@ CREATE TABLE IF NOT EXISTS territories (
     lead_rule_criteria TEXT, created_by TEXT NOT NULL, modified_by TEXT NOT NULL,
     created_time REAL NOT NULL, modified_time REAL NOT NULL, seq INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS territories_parent ON territories (parent_id);
+CREATE INDEX IF NOT EXISTS territories_seq ON territories (seq);
 
 CREATE TABLE IF NOT EXISTS territory_users (
     territory_id TEXT NOT NULL, user_id TEXT NOT NULL, seq INTEGER NOT NULL,
     PRIMARY KEY (territory_id, user_id));
 CREATE INDEX IF NOT EXISTS territory_users_user ON territory_users (user_id);
+CREATE INDEX IF NOT EXISTS territory_users_seq ON territory_users (seq);
 
 CREATE TABLE IF NOT EXISTS records (
     module TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, owner_id TEXT NOT NULL,
@@ -62,11 +66,13 @@ CREATE TABLE IF NOT EXISTS record_territories (
     module TEXT NOT NULL, record_id TEXT NOT NULL, territory_id TEXT NOT NULL,
     seq INTEGER NOT NULL, PRIMARY KEY (module, record_id, territory_id));
 CREATE INDEX IF NOT EXISTS record_territories_territory ON record_territories (territory_id);
+CREATE INDEX IF NOT EXISTS record_territories_seq ON record_territories (seq);
 
 CREATE TABLE IF NOT EXISTS sharing_rules (
     id TEXT PRIMARY KEY, module TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL,
     permission_type TEXT NOT NULL, superiors_allowed INTEGER NOT NULL, shared_from TEXT,
     shared_to TEXT NOT NULL, criteria TEXT, status TEXT NOT NULL, seq INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS sharing_rules_seq ON sharing_rules (seq);
 
 CREATE TABLE IF NOT EXISTS oauth_clients (
     client_id TEXT PRIMARY KEY, client_secret TEXT NOT NULL, user_id TEXT NOT NULL,
