@@ -186,10 +186,14 @@ class ZohoClient(RuleWrites):
         return await self._delete_ids(USER_TERRITORIES, "territories", user_id, territory_ids)
 
     async def update_data_sharing(self, items: Sequence[Json]) -> list[ItemResult]:
-        """Items `{share_type, module: {id, api_name?}}`."""
-        return await self._batches(
+        """Items `{share_type, module: {id, api_name?}}`. A changed default makes Zoho
+        recompute the module's sharing, so its next rule write waits for that (`rule_writes`)."""
+        results = await self._batches(
             "PUT", "settings/data_sharing", "data_sharing", items, DATA_SHARING_BATCH
         )
+        changed = [i.get("module") or {} for i, r in zip(items, results, strict=False) if r.ok]
+        self.computing_started(str(m["api_name"]) for m in changed if m.get("api_name"))
+        return results
 
     async def _delete_ids(
         self, template: str, key: str, owner: str, ids: Sequence[str]

@@ -2,10 +2,19 @@
 computation waited out.
 
 After a rule write or a data-sharing change Zoho recomputes sharing for the module; until it
-finishes, rule writes for that module answer CANNOT_PROCESS (§6.4, §6.5). Such a write is
-retried after polling `GET /settings/data_sharing` (the module's `rule_computation_running`)
-with growing waits, up to `RetryPolicy.recompute_wait` in all; the polls are counted in
-`stats.polls` and logged.
+finishes, rule writes for that module answer CANNOT_PROCESS (§6.4, §6.5). So before writing to
+a module that one of this client's own writes set computing, the client polls
+`GET /settings/data_sharing` (the module's `rule_computation_running`) until it is done, and
+only then writes: a refused write would cost a credit and a round trip for nothing.
+
+When to poll: the first computation of a module is probed with short, growing waits
+(`poll_delay / 8`, then half as long again each time, at most `max_delay`). After that the
+client expects the next computation to take about as long as the last (`_learned`), polls once
+at that moment, again a moment later (a round trip, or 2% of the expected time) if it is still
+running, then with growing waits. A write that still meets CANNOT_PROCESS (a computation
+someone else started) is retried after the same probing. One poll answers for every module,
+so modules waiting at about the same time share it (`_observe`). The wait gives up after
+`RetryPolicy.recompute_wait` in all; polls are counted in `stats.polls` and logged.
 
 The one-rule endpoints name the rule in the URL, so Zoho reports that rule's own failure
 (already active, already inactive, unknown id) at request level; those come back as a failed
@@ -13,7 +22,11 @@ The one-rule endpoints name the rule in the URL, so Zoho reports that rule's own
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.client_base import BaseClient, Json
@@ -26,6 +39,33 @@ RULES = "settings/data_sharing/rules"
 RULE = RULES + "/{id}"
 ACTIVATE = RULE + "/actions/activate"
 RULE_ITEM_CODES = {"ID_ALREADY_ACTIVE", "ID_ALREADY_DEACTIVATED", "CANNOT_PROCESS"}
+PROBE = 1 / 8  # the first probe of an unknown computation waits poll_delay * PROBE
+NUDGE = 0.02  # after an expected computation's first "still running": again this much later
+
+
+@dataclass
+class Computing:
+    """One module's sharing computation as this client knows it: since when (the return of
+    the write that started it; None when none is pending), whether that start is only
+    inferred from a refusal, how long the module's computations take (learned), and how long
+    a call to Zoho takes (so that a poll answers at the moment aimed for)."""
+
+    since: float | None = None
+    inferred: bool = False
+    expected: float | None = None
+    round_trip: float = 0.0
+
+
+@dataclass
+class _Shared:
+    """The last answer of `GET /settings/data_sharing` (when it was sent and seen), and the
+    poll in flight (with when it was sent)."""
+
+    answer: dict[str, bool] = field(default_factory=dict)
+    seen: float = -math.inf
+    answer_sent: float = -math.inf
+    sent: float = -math.inf
+    task: asyncio.Future[dict[str, bool]] | None = None
 
 
 class RuleWrites(BaseClient):
@@ -46,13 +86,56 @@ class RuleWrites(BaseClient):
 
     async def rules_running(self, module: str) -> bool:
         """Whether Zoho is still computing sharing for `module`."""
+        return (await self._computations()).get(module.lower(), False)
+
+    async def _computations(self) -> dict[str, bool]:
+        """Every module's `rule_computation_running`, by lower-cased API name."""
         answer = await self.session.call("GET", "settings/data_sharing")
         rows = answer.body.get("data_sharing") if isinstance(answer.body, dict) else None
+        found = {}
         for row in rows if isinstance(rows, list) else []:
             name = (row.get("module") or {}).get("api_name") if isinstance(row, dict) else None
-            if str(name).lower() == module.lower():
-                return bool(row.get("rule_computation_running"))
-        return False
+            if name is not None:
+                found[str(name).lower()] = bool(row.get("rule_computation_running"))
+        return found
+
+    async def _observe(self, module: str, since: float, target: float) -> tuple[bool, float, bool]:
+        """Whether `module` is computing as seen at `target` or later, by a poll sent after
+        `since` (so after the write that started the computation): the last poll if it
+        qualifies, or one in flight sent no earlier than this module would send its own, else
+        a new poll. Returns (running, when seen, whether this call polled): one poll serves
+        every module waiting at the time."""
+        shared: _Shared = self.__dict__.setdefault("_shared_poll", _Shared())
+        clock, ahead = self.session.clock, self.computing(module).round_trip
+        if shared.seen >= target and shared.answer_sent > since:
+            return shared.answer.get(module.lower(), False), shared.seen, False
+        fresh = shared.sent > since and shared.sent >= target - ahead
+        polled = shared.task is None or shared.task.done() or not fresh
+        if polled:
+            shared.sent = clock()
+            shared.task = asyncio.ensure_future(self._computations())
+        task, sent = shared.task, shared.sent
+        assert task is not None
+        answer = await asyncio.shield(task)
+        seen = clock()
+        if polled:
+            self.computing(module).round_trip = seen - sent
+        if seen > shared.seen:
+            shared.answer, shared.seen, shared.answer_sent = answer, seen, sent
+        return answer.get(module.lower(), False), seen, polled
+
+    def computing_started(self, modules: Iterable[str], inferred: bool = False) -> None:
+        """Note that Zoho has started computing sharing for `modules` (after a rule write or a
+        default change of ours): the next rule write to each waits until it is done."""
+        now = self.session.clock()
+        for module in modules:
+            state = self.computing(module)
+            state.since, state.inferred = now, inferred
+
+    def computing(self, module: str) -> Computing:
+        """What this client knows of `module`'s sharing computation."""
+        modules: dict[str, Computing] = self.__dict__.setdefault("_computing", {})
+        return modules.setdefault(module.lower(), Computing())
 
     async def _rule(
         self,
@@ -64,37 +147,74 @@ class RuleWrites(BaseClient):
         kind: Kind = Kind.IDEMPOTENT,
     ) -> ItemResult:
         request = f"{method} {template}"
-        policy, started, polls = self.session.retry, self.session.clock(), 0
-        wait = policy.poll_delay
+        started = self.session.clock()
         while True:
+            await self._until_computed(module, request, started)
+            sent = self.session.clock()
             result = await self._rule_call(module, method, template, rule_id, item, kind)
+            self.computing(module).round_trip = self.session.clock() - sent
             if result.code != "CANNOT_PROCESS":
+                if result.ok:
+                    self.computing_started([module])
                 return result
-            while True:
-                spent = self.session.clock() - started
-                if spent + wait > policy.recompute_wait:
-                    raise Unavailable(
-                        f"Zoho was still computing sharing rules for {module} after {polls} "
-                        f"polls over {spent:.0f}s, so {request} could not be made "
-                        "(CANNOT_PROCESS). Large orgs can take a while: run apply again later",
-                        code="CANNOT_PROCESS",
-                        status=result.status,
-                        request=request,
-                    )
-                await self.session.sleep(wait)
-                wait = min(wait * 2, policy.max_delay)
-                polls += 1
-                self.session.stats.polls += 1
-                running = await self.rules_running(module)
-                logger.info(
-                    "client: poll %d of %s rule computation before %s: %s",
-                    polls,
-                    module,
-                    request,
-                    "still running" if running else "done",
-                )
-                if not running:
-                    break
+            self.computing_started([module], inferred=True)
+
+    async def _until_computed(self, module: str, request: str, started: float) -> None:
+        """Wait until `module`'s pending computation is done (nothing to wait for if none)."""
+        state = self.computing(module)
+        if state.since is None:
+            return
+        policy = self.session.retry
+        since, probing = state.since, state.inferred or state.expected is None
+        gap = policy.poll_delay * PROBE
+        target = since + (gap if probing or state.expected is None else state.expected)
+        running_at: float | None = None
+        polls = 0
+        while True:
+            try:
+                await self._sleep_until(target - state.round_trip, module, request, started, polls)
+            except Unavailable:
+                state.inferred = True  # when it started no longer tells when it will end
+                raise
+            running, seen, polled = await self._observe(module, since, target)
+            polls += 1
+            self.session.stats.polls += polled
+            logger.info(
+                "client: %s %d of %s rule computation before %s: %s",
+                "poll" if polled else "shared poll",
+                polls,
+                module,
+                request,
+                "still running" if running else "done",
+            )
+            if not running:
+                break
+            if running_at is not None or probing or state.expected is None:
+                gap = min(max(gap * 1.5, policy.poll_delay * PROBE), policy.max_delay)
+            else:  # the first miss of a learned estimate: ask again soon
+                gap = max(state.round_trip, state.expected * NUDGE)
+            running_at, target = seen, seen + gap
+        state.expected = _learned(state, seen - since, running_at, since, probing)
+        state.since, state.inferred = None, False
+
+    async def _sleep_until(
+        self, when: float, module: str, request: str, started: float, polls: int
+    ) -> None:
+        """Sleep until `when` in waits of at most `max_delay`; give up once `recompute_wait`
+        has passed since `started` (never before a first poll)."""
+        policy, clock = self.session.retry, self.session.clock
+        deadline = started + policy.recompute_wait
+        if polls and clock() >= deadline:
+            raise Unavailable(
+                f"Zoho was still computing sharing rules for {module} after {polls} "
+                f"polls over {clock() - started:.0f}s, so {request} could not be made "
+                "(CANNOT_PROCESS). Large orgs can take a while: run apply again later",
+                code="CANNOT_PROCESS",
+                status=400,
+                request=request,
+            )
+        while (wait := min(when, deadline) - clock()) > 0:
+            await self.session.sleep(min(wait, policy.max_delay))
 
     async def _rule_call(
         self,
@@ -128,3 +248,20 @@ def _rule_refusal(status: int, body: Any) -> bool:
     details = body.get("details")
     names_rule = isinstance(details, dict) and details.get("resource_path_index") == 3
     return body["code"] in RULE_ITEM_CODES or names_rule
+
+
+def _learned(
+    state: Computing, took: float, running_at: float | None, since: float, probing: bool
+) -> float | None:
+    """How long the module's next computation is expected to take, from this one (nothing is
+    learned when its start was only inferred). After probing, when it was first seen done
+    (the probes were far apart); after a near miss, the middle of the last "running" and the
+    first "done"; when the first poll already said done, a little less than expected before,
+    so that the estimate creeps down to the real time."""
+    if state.inferred:
+        return state.expected
+    if probing or state.expected is None:
+        return took
+    if running_at is not None:
+        return (running_at - since + took) / 2
+    return state.expected * 0.95

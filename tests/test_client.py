@@ -143,8 +143,11 @@ async def test_sharing_rule_writes_wait_out_the_rule_computation(w: World) -> No
         rule_id = str(created.id)
         assert (await client.rules_summary("Accounts"))[0]["rule_computation_status"] is True
         updated = await client.update_sharing_rule("Accounts", rule_id, {**rule("Renamed", role)})
-        assert updated.ok and client.stats.polls == 3  # waits of 1 + 2 + 4 s cover the 5 s
-        assert w.time.sleeps == [1.0, 2.0, 4.0]
+        # The update waited for the 5 s computation before writing, never refused: probes of
+        # 1/8 s growing by half each time, the last one past the 5 s.
+        assert updated.ok and client.stats.calls["PUT settings/data_sharing/rules/{id}"] == 1
+        assert w.time.sleeps[0] == 0.125 and 5 <= sum(w.time.sleeps) < 5 * 1.5
+        assert client.stats.polls == len(w.time.sleeps)
         w.time.sandbox_clock.advance(10)
         deactivated = await client.deactivate_sharing_rule("Accounts", rule_id)
         w.time.sandbox_clock.advance(10)
