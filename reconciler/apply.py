@@ -3,10 +3,13 @@
 A step starts when all the steps in its `after` are done; steps that are ready run
 concurrently (the client bounds how many calls are in flight). That never waits longer
 than running the plan level by level, and lets a long chain of rule writes in one module
-proceed beside the territory work. When a step fails, every step that waits on it,
-directly or not, is skipped; independent work continues. Ids of territories and rules
-created earlier in the run are resolved for the steps that use them. Nothing here decides
-what to change: that was the plan.
+proceed beside the territory work. When more calls are ready than may be in flight, those of
+the steps with the longest chain still waiting on them go first (`slots.PRIORITY`), so a
+rule chain is not held up behind hundreds of independent membership calls.
+
+When a step fails, every step that waits on it, directly or not, is skipped; independent
+work continues. Ids of territories and rules created earlier in the run are resolved for the
+steps that use them. Nothing here decides what to change: that was the plan.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from reconciler.calls import Calls, ItemOutcome, Unresolved, call_for
 from reconciler.errors import ApiError
 from reconciler.model import Frozen
 from reconciler.plan import Plan
+from reconciler.slots import PRIORITY
 from reconciler.steps import Step
 
 log = logging.getLogger(__name__)
@@ -95,14 +99,28 @@ async def execute(
     run = _Run(plan, client, listener or Silent(), clock=clock)
     start = clock()
     finished: dict[int, asyncio.Event] = {s.id: asyncio.Event() for s in plan.steps}
+    chains = chain_below(plan.steps)
     async with asyncio.TaskGroup() as group:
         for step in plan.steps:
-            group.create_task(_when_ready(run, step, finished))
+            group.create_task(_when_ready(run, step, finished, chains[step.id]))
     ordered = tuple(run.reports[s.id] for s in plan.steps)
     return Report(steps=ordered, seconds=round(clock() - start, 3))
 
 
-async def _when_ready(run: _Run, step: Step, finished: dict[int, asyncio.Event]) -> None:
+def chain_below(steps: tuple[Step, ...]) -> dict[int, int]:
+    """For each step, the length of the longest chain of steps that waits on it (0 when
+    none does): the priority of its calls."""
+    below: dict[int, int] = {s.id: 0 for s in steps}
+    for step in sorted(steps, key=lambda s: s.level, reverse=True):
+        for dep in step.after:
+            below[dep] = max(below[dep], below[step.id] + 1)
+    return below
+
+
+async def _when_ready(
+    run: _Run, step: Step, finished: dict[int, asyncio.Event], priority: int
+) -> None:
+    PRIORITY.set(priority)  # this step's task only: its calls and polls inherit it
     try:
         for dep in step.after:
             await finished[dep].wait()

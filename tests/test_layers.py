@@ -42,6 +42,7 @@ RANKS = {
     "redact": 5,
     "domains": 45,
     "retry": 45,
+    "slots": 45,
     "responses": 46,
     "auth": 50,
     "target": 55,

@@ -1,0 +1,93 @@
+"""The limit on calls in flight serves the most urgent call first (`slots.Slots`), and apply
+marks each step's calls with the longest chain of steps waiting on it (`apply.chain_below`),
+so a sharing-rule chain is not queued behind hundreds of independent membership calls."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from reconciler.apply import chain_below
+from reconciler.slots import PRIORITY, Slots
+from reconciler.steps import Action, Ref, RuleFlag, TerritoryUsers
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_a_freed_slot_goes_to_the_most_urgent_waiter_then_first_come() -> None:
+    slots, served = Slots(1), []
+    release = asyncio.Event()
+
+    async def holder() -> None:
+        async with slots:
+            await release.wait()
+
+    async def call(name: str, priority: int) -> None:
+        PRIORITY.set(priority)
+        async with slots:
+            served.append(name)
+
+    first = asyncio.create_task(holder())
+    await asyncio.sleep(0)
+    waiting = [call("bulk 1", 0), call("bulk 2", 0), call("chain", 5), call("bulk 3", 0)]
+    tasks = [asyncio.create_task(c) for c in waiting]
+    await asyncio.sleep(0)
+    release.set()
+    await asyncio.gather(first, *tasks)
+    assert served == ["chain", "bulk 1", "bulk 2", "bulk 3"]
+
+
+async def test_at_most_limit_calls_hold_a_slot() -> None:
+    slots, inside, peak = Slots(3), 0, 0
+
+    async def call() -> None:
+        nonlocal inside, peak
+        async with slots:
+            inside += 1
+            peak = max(peak, inside)
+            await asyncio.sleep(0.001)
+            inside -= 1
+
+    await asyncio.gather(*(call() for _ in range(20)))
+    assert peak == 3
+
+
+async def test_a_cancelled_waiter_does_not_keep_a_slot() -> None:
+    slots = Slots(1)
+    release = asyncio.Event()
+
+    async def holder() -> None:
+        async with slots:
+            await release.wait()
+
+    first = asyncio.create_task(holder())
+    await asyncio.sleep(0)
+    cancelled = asyncio.create_task(slots.__aenter__())
+    await asyncio.sleep(0)
+    cancelled.cancel()
+    release.set()
+    await first
+    async with asyncio.timeout(1):
+        async with slots:
+            pass
+
+
+def test_a_step_s_priority_is_the_longest_chain_waiting_on_it() -> None:
+    territory = Ref(name="EMEA", id="1")
+    rule = Ref(name="r", id="9")
+    chain = [
+        RuleFlag(
+            id=n,
+            level=n,
+            after=(n - 1,) if n > 1 else (),
+            action=Action.activate_rule,
+            module="Accounts",
+            rule=rule,
+        )
+        for n in range(1, 5)
+    ]
+    members = TerritoryUsers(
+        id=5, level=1, action=Action.add_users_to_territory, territory=territory, users=()
+    )
+    assert chain_below((*chain, members)) == {1: 3, 2: 2, 3: 1, 4: 0, 5: 0}
