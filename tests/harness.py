@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +40,9 @@ RECOMPUTE_S = 30.0
 POLICY = RetryPolicy(attempts=3, base_delay=0.5, max_delay=4.0, total_time=30.0)
 
 
+@cache
 def scenario(name: str) -> Config:
-    """A scenario of the library by file stem (`01_from_nothing`)."""
+    """A scenario of the library by file stem (`01_from_nothing`); read once per process."""
     return load([SCENARIOS / f"{name}.yaml"])
 
 
@@ -137,12 +139,14 @@ def failures(report: Report) -> list[str]:
 
 
 @asynccontextmanager
-async def open_org(settings: SandboxSettings | None = None, **client: Any) -> AsyncIterator[Org]:
-    """A fresh demo org in memory; `client` are ZohoClient keywords (concurrency, retry...)."""
+async def open_org(
+    settings: SandboxSettings | None = None, db: Path | None = None, **client: Any
+) -> AsyncIterator[Org]:
+    """A fresh demo org in memory (or the org saved in `db`); `client` are ZohoClient
+    keywords (concurrency, retry...)."""
     clock = SandboxClock()
-    sandbox = Sandbox(
-        clock=clock, settings=settings or SandboxSettings(rule_recompute_s=RECOMPUTE_S)
-    )
+    settings = settings or SandboxSettings(rule_recompute_s=RECOMPUTE_S)
+    sandbox = Sandbox(db or ":memory:", clock=clock, settings=settings)
     time = Time(clock)
     target = sandbox_target(sandbox=sandbox)
     client.setdefault("retry", POLICY)
