@@ -58,7 +58,8 @@ def _pack(
     for territory, emails in sorted(by_territory.items()):
         ref = refs[territory]
         users = [_user(e, directory) for e in sorted(emails)]
-        size = limits.users_per_territory_call if adding else _ids_per_call(users, limits)
+        most = limits.users_per_territory_call
+        size = most if adding else _ids_per_call(users, most, limits)
         waits = [ref.created_by] if ref.created_by is not None else []
         for batch in chunks(users, size):
             step = builder.add(
@@ -70,9 +71,10 @@ def _pack(
             )
             ids.append(step.id)
     user_action = Action.add_territories_to_user if adding else Action.remove_territories_from_user
-    size = limits.territories_per_user_call if adding else limits.user_territory_ids_per_call
     for email, territories in sorted(by_user.items()):
         targets = [refs[t] for t in sorted(territories)]
+        most = limits.territories_per_user_call if adding else limits.user_territory_ids_per_call
+        size = most if adding else _ids_per_call(targets, most, limits)
         for batch in chunks(targets, size):
             waits = [r.created_by for r in batch if r.created_by is not None]
             carrier = builder.add(
@@ -111,7 +113,7 @@ def _user(email: str, directory: Directory) -> Ref:
     return Ref(name=email, id=user.id if user else None)
 
 
-def _ids_per_call(users: list[Ref], limits: Limits) -> int:
-    """The territory-centric remove takes user ids in a query string of limited length."""
-    longest = max((len(u.id or "0" * 19) for u in users), default=19) + 1  # the comma
-    return max(1, min(limits.users_per_territory_call, limits.territory_user_ids_chars // longest))
+def _ids_per_call(refs: list[Ref], most: int, limits: Limits) -> int:
+    """Both removals take the ids in a query string of limited length (`?ids=1,2,...`)."""
+    longest = max((len(r.id or "0" * 19) for r in refs), default=19) + 1  # the comma
+    return max(1, min(most, limits.ids_chars // longest))

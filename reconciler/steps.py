@@ -30,7 +30,7 @@ class Limits(Frozen):
     territories_per_call: int = 100
     deletes_per_call: int = 10
     users_per_territory_call: int = 100
-    territory_user_ids_chars: int = 500
+    ids_chars: int = 500  # the `ids` query parameter of both membership removals
     territories_per_user_call: int = 100
     user_territory_ids_per_call: int = 100
     defaults_per_call: int = 100
