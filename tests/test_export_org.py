@@ -1,6 +1,7 @@
 """`reconciler export` then `reconciler plan --detailed-exitcode` on a rich org, on the command
-line, in-process and served: the exported YAML describes the org exactly (exit 0, no
-changes), with every kind of thing the org holds in it."""
+line: the exported YAML describes the org exactly (exit 0, no changes), with every kind of
+thing the org holds in it. In-process, so every answer is checked against the official
+schemas (tests/test_cli_target.py runs export and plan served)."""
 
 from __future__ import annotations
 
@@ -19,15 +20,13 @@ from tests.cli_orgs import CliOrg, cli_org
 from tests.rich_org import SETTINGS, enrich, rich_seed
 
 Wrap = Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport]
-MODES = ["in_process", pytest.param("served", marks=pytest.mark.served)]
 
 
-@pytest.fixture(params=MODES)
-def org(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CliOrg]:
-    wrap = request.getfixturevalue("validating_transport")
-    mode = request.param
-    with cli_org(mode, tmp_path, seed=rich_seed(), settings=SETTINGS) as made:
-        made.wrap = wrap  # served, only what `populate` sends in-process goes through it
+@pytest.fixture
+def org(tmp_path: Path, validating_transport: Wrap) -> Iterator[CliOrg]:
+    with cli_org(
+        "in_process", tmp_path, seed=rich_seed(), wrap=validating_transport, settings=SETTINGS
+    ) as made:
         yield made
 
 
