@@ -13,6 +13,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
+from reconciler import doctor
 from reconciler.auth import Credentials
 from reconciler.cli import main
 from reconciler.client import ZohoClient
@@ -168,6 +169,19 @@ def test_grants(granted: str, needed: str, expected: bool) -> None:
     assert grants(granted, needed) is expected
 
 
+def test_what_only_a_real_org_can_show() -> None:
+    # The sandbox knows every edition and lists the granted scopes; Zoho might not.
+    unknown = doctor._edition_check({"license_details": {"paid_type": "Galactic"}})
+    assert unknown.status is Status.warn and "assuming 10 calls in flight" in unknown.found
+    assert "--concurrency" in unknown.fix
+    unlisted = doctor._write_scopes(None)
+    assert unlisted.status is Status.warn and "ZohoCRM.settings.territories.ALL" in unlisted.fix
+    plenty = doctor._credits(60_000, 75_000)
+    assert plenty == Check(
+        "API credits", Status.ok, "60,000 of 75,000 left in the rolling 24-hour window"
+    )
+
+
 def test_text_lines_fixes_and_summary() -> None:
     out = io.StringIO()
     doctor_text(
@@ -186,6 +200,11 @@ def test_text_lines_fixes_and_summary() -> None:
         "                    fix: wait",
         "doctor: 1 failed, 1 to look at, 1 passed: fix what is marked fail and run doctor again",
     ]
+    out = io.StringIO()
+    doctor_text([Check("API credits", Status.warn, "12 left", "wait")], out)
+    assert out.getvalue().splitlines()[-1] == (
+        "doctor: 1 to look at, 0 passed: plan and apply can run; see what is marked warn"
+    )
 
 
 # The command ---------------------------------------------------------------------------------
