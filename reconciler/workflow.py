@@ -122,8 +122,7 @@ async def apply_saved(
     """Apply a reviewed plan, after checking that it is safe and that the org has not moved.
 
     `verify=False` is for a plan made moments ago in the same run (`apply PATH`)."""
-    if saved.plan.unsafe and not allow_deletes:
-        raise UnsafePlan(list(saved.plan.unsafe))
+    _safe(saved, allow_deletes)
     if verify:
         live = await read(connection.client, saved.scope)
         _same_org(saved.target, await plan_target(connection, live.directory))
@@ -163,9 +162,12 @@ async def apply_config(
     review: Review,
     listener_for: ListenerFor,
 ) -> Report | None:
-    """Plan, let `review` show and confirm the plan (False: stop), then apply it."""
+    """Plan, let `review` show and confirm the plan (False: stop), then apply it. An unsafe
+    plan is refused before anyone is asked; an empty one is shown, never applied."""
     saved = await make_plan(config, connection)
-    if saved.plan.empty or not await review(saved):
+    _safe(saved, allow_deletes)
+    approved = await review(saved)
+    if saved.plan.empty or not approved:
         return None
     return await apply_saved(
         saved,
@@ -174,6 +176,11 @@ async def apply_config(
         listener=listener_for(saved.plan),
         verify=False,
     )
+
+
+def _safe(saved: SavedPlan, allow_deletes: bool) -> None:
+    if saved.plan.unsafe and not allow_deletes:
+        raise UnsafePlan(list(saved.plan.unsafe))
 
 
 def _same_org(planned: PlanTarget, current: PlanTarget) -> None:
