@@ -73,7 +73,7 @@ def skipped_only_below(plan: Plan, report: Report) -> None:
 
 
 async def test_a_failure_skips_its_dependents_and_the_rest_goes_on() -> None:
-    async with open_org() as org:  # injected faults are not Zoho answers (D23): no contract
+    async with open_org() as org:  # injected faults: held to deviation D26 only
         org.sandbox.faults.fail_endpoint(
             "POST", "/crm/v8/settings/territories", 400, "INVALID_DATA", "refused", times=None
         )
@@ -129,6 +129,18 @@ async def test_429s_are_waited_out() -> None:
         await org.converge(scenario("01_from_nothing"))
         assert org.client.stats.retries > 0
         assert 429 in [e["status"] for e in org.sandbox.stats()["log"]]
+
+
+async def test_server_errors_on_writes_that_can_be_resent_are_retried_in_the_run() -> None:
+    async with open_org() as org:
+        await org.converge(scenario("02_reorg"))
+        org.sandbox.faults.fail_endpoint(
+            "PUT", "/crm/v8/settings/territories/*/users", 500, times=3
+        )
+        org.sandbox.faults.fail_endpoint("PUT", "/crm/v8/settings/territories", 503, times=1)
+        report = await org.converge(scenario("03_memberships"))
+        assert org.client.stats.retries == 4
+        assert {s.action for s in report.steps} >= {"add_users_to_territory", "update_territories"}
 
 
 async def test_a_region_with_children_and_records_is_transferred_then_deleted(
