@@ -101,7 +101,8 @@ class CliOrg:
         """Run `reconciler ARGS...` against this org. `credentials` replace the client's
         (e.g. another data centre's); `transport` wraps what reaches the sandbox
         (in-process only); `checked=False` skips the contract checks, for answers that are
-        not Zoho's on purpose (injected faults, docs/sandbox.md D23)."""
+        not Zoho's on purpose (injected faults; the suite-wide check still holds
+        them to deviation D26 of tests/contract/deviations.py)."""
         credentials = credentials or self.client.credentials()
         environment: dict[str, str | None] = {name: None for name in VARIABLES}
         environment |= {"RECONCILER_RETRY_SCALE": RETRY_SCALE, "NO_COLOR": "1"}

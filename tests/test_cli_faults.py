@@ -77,7 +77,7 @@ class Fault:
     doctor_says: str
     credentials: Callable[[CliOrg], Credentials] | None = None
     timeout: str | None = None
-    injected: bool = False  # answers that are not Zoho's (D23): not contract-checked
+    injected: bool = False  # answers that are not Zoho's (deviation D26)
 
 
 def revoke(org: CliOrg) -> None:
