@@ -3,7 +3,9 @@
 Refs are resolved here: a live id as is, or the id Zoho gave when an earlier step of the
 same run created the object. A few refusals mean the org is already as the step wants it
 (a member added twice after a retried call, a rule already active); they count as done,
-so a retried or resumed run does not fail on its own earlier success.
+so a retried or resumed run does not fail on its own earlier success. So does an unknown
+id in the answer to a delete that was resent after its connection dropped: the first
+attempt deleted it.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ ALREADY = {
     (Action.add_users_to_territory, "DUPLICATE_DATA", "already exists"),
     (Action.add_territories_to_user, "DUPLICATE_DATA", "already associated"),
     (Action.remove_users_from_territory, "INVALID_DATA", "not a member"),
+    (Action.remove_territories_from_user, "INVALID_DATA", "not associated"),
     (Action.activate_rule, "ID_ALREADY_ACTIVE", ""),
     (Action.deactivate_rule, "ID_ALREADY_DEACTIVATED", ""),
 }
@@ -183,6 +186,15 @@ def _outcome(action: Action, label: str, result: ItemResult, creates: bool) -> I
 
 def _already(action: Action, result: ItemResult) -> bool:
     message = (result.message or "").lower()
-    return any(
+    return _gone(action, result) or any(
         a is action and result.code == code and words in message for a, code, words in ALREADY
     )
+
+
+def _gone(action: Action, result: ItemResult) -> bool:
+    """An unknown id in the answer to a resent delete (REFERENCE §3.7, §6.4)."""
+    if not result.replayed or result.code != "INVALID_DATA":
+        return False
+    if action is Action.delete_territories:
+        return result.details.get("api_name") == "id"  # not transfer_to_id
+    return action is Action.delete_rule and result.details.get("resource_path_index") == 3

@@ -26,7 +26,7 @@ import asyncio
 import logging
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reconciler.client_base import BaseClient, Json
@@ -147,16 +147,19 @@ class RuleWrites(BaseClient):
         kind: Kind = Kind.IDEMPOTENT,
     ) -> ItemResult:
         request = f"{method} {template}"
-        started = self.session.clock()
+        started, replayed = self.session.clock(), False
         while True:
             await self._until_computed(module, request, started)
             sent = self.session.clock()
             result = await self._rule_call(module, method, template, rule_id, item, kind)
             self.computing(module).round_trip = self.session.clock() - sent
+            # An attempt that may have been applied (its connection dropped) may be what
+            # set the module computing: the answer after the wait may describe a second run.
+            replayed = replayed or result.replayed
             if result.code != "CANNOT_PROCESS":
                 if result.ok:
                     self.computing_started([module])
-                return result
+                return replace(result, replayed=replayed)
             self.computing_started([module], inferred=True)
 
     async def _until_computed(self, module: str, request: str, started: float) -> None:

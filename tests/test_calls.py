@@ -141,3 +141,31 @@ async def test_the_stale_check_reads_no_more_than_the_lower_bound(zylker: Org) -
         defaults=saved.scope.data_sharing,
         field_modules=len(saved.scope.field_modules),
     )
+
+
+async def test_a_delete_resent_after_its_connection_dropped_counts_as_done() -> None:
+    """Regression: the connection drops after Zoho deleted the territories (or the rule);
+    the client resends, Zoho answers that the id is unknown, and the step was reported as
+    failed though the delete was done."""
+    async with open_org() as org:
+        await org.converge(scenario("01_from_nothing"))
+        faults = org.sandbox.faults
+        faults.drop_endpoint("POST", API + "settings/territories/actions/transfer_and_delete", True)
+        faults.drop_endpoint("DELETE", API + "settings/data_sharing/rules/*", True)
+        report = await org.apply(scenario("07_everything_at_once"))
+        assert report.ok, failures(report)
+        assert sum(e["dropped"] for e in org.sandbox.stats()["log"]) == 2
+        assert (await org.plan(scenario("07_everything_at_once"))).plan.empty
+
+
+async def test_removing_a_user_from_a_territory_they_left_counts_as_done() -> None:
+    async with open_org(SandboxSettings(rule_recompute_s=0)) as org:
+        await org.converge(yaml(flat(20, BOB)))
+        saved = await org.plan(yaml(flat(20, "")))
+        (step,) = saved.plan.steps
+        assert step.action is Action.remove_territories_from_user
+        bob = next(u.id for u in (await org.live()).directory.users if u.email == BOB)
+        await org.client.remove_user_territories(bob, [await org.territory_id("T007")])
+        report = await execute(saved.plan, org.client)
+        assert report.ok, failures(report)
+        assert [i.message for i in report.steps[0].items].count("already so") == 1
