@@ -1,8 +1,9 @@
 """Crash and resume: an apply of many operations (01 -> 07, 21 writes) is broken at its Nth
 write, for every N, in three ways: the write is refused, the connection drops before the
 write is made, or it drops after the write is made (the client cannot know whether it
-happened). Then a second apply must converge, nothing may exist twice, and territories that
-were only renamed or moved must be the same territories with the same members.
+happened). A dropped call is resent within the run unless it is a create (which could then
+exist twice). Then a second apply must converge, nothing may exist twice, and territories
+that were only renamed or moved must be the same territories with the same members.
 """
 
 from __future__ import annotations
