@@ -51,8 +51,13 @@ def _problem(step: StepReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+REPORT_VERSION = 1
+
+
 def report_json(report: Report, out: TextIO) -> None:
+    """The report as data (docs/apply.md): versioned, one object per step."""
     payload = {
+        "format_version": REPORT_VERSION,
         "ok": report.ok,
         "done": report.count("done"),
         "failed": report.count("failed"),
