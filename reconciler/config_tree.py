@@ -14,6 +14,7 @@ from reconciler.model import MAX_TERRITORIES, territory_key
 from reconciler.source import Location, Path_, SourceFile
 
 ROOT_KEYS = frozenset({"name", "users", "children"})
+NAME_FORBIDDEN = frozenset("^~`#%&*()+={}[]|\\;\",'!<>")
 
 
 @dataclass
@@ -33,7 +34,7 @@ def check_tree(
     found = [*_roots(roots, grafts), *_duplicates(nodes)]
     names = {territory_key(n.doc.name): n for n in nodes}
     found += [*_grafts(grafts, names), *_renames(nodes, names), *_members(nodes)]
-    found += [*_root_keys(roots), *_cap(nodes)]
+    found += [*_root_keys(roots), *_cap(nodes), *_characters(nodes, roots)]
     return found
 
 
@@ -131,6 +132,21 @@ def _root_keys(roots: list[Written]) -> Iterator[Diagnostic]:
             yield root.source.key_at((*root.path, key)).error(
                 f"the root territory takes no `{key}`",
                 "Zoho lets only the root's name change; set it on a child territory",
+            )
+
+
+def _characters(nodes: list[Written], roots: list[Written]) -> Iterator[Diagnostic]:
+    # Zoho refuses "Special Characters in Territory Name" (OAS2). The root is exempt: it
+    # carries the org's own name, which Zoho set.
+    for node in nodes:
+        if node in roots:
+            continue
+        bad = sorted({ch for ch in node.doc.name if ch in NAME_FORBIDDEN})
+        if bad:
+            shown = " ".join(f"`{ch}`" for ch in bad)
+            yield node.where.error(
+                f"territory name `{node.doc.name}` has characters Zoho refuses: {shown}",
+                "write `and` for `&`, and leave out the others",
             )
 
 

@@ -130,7 +130,7 @@ def build(
         unsafe=unsafe(summary, live, safety or Safety()),
         changes=changes,
         steps=steps,
-        fingerprints=fingerprints(live),
+        fingerprints=fingerprints(live, desired),
         tree=_tree(desired, changes),
     )
 
@@ -208,17 +208,22 @@ def unsafe(summary: Summary, live: OrgState, safety: Safety) -> tuple[str, ...]:
     return tuple(reasons)
 
 
-def fingerprints(live: OrgState) -> dict[str, Fingerprint]:
+def fingerprints(live: OrgState, desired: OrgState | None = None) -> dict[str, Fingerprint]:
     """A short hash of each live object the plan was computed against, keyed by id.
 
-    Index entries (`territories`, `rules:<module>`) catch objects added since the plan."""
+    Index entries (`territories`, `rules:<module>`) catch objects added since the plan.
+    With `desired`, only the defaults it manages count: a default nobody manages may change
+    without making the plan stale."""
     found: dict[str, Fingerprint] = {}
     if live.territories is not None:
         for t in live.territories:
             found[f"territory:{t.id}"] = _print(f"territory `{t.name}`", _territory_facts(t))
         index = sorted((t.id or "", t.key) for t in live.territories)
         found["territories"] = _print("the list of territories", index)
+    managed = None if desired is None else set(desired.data_sharing or {})
     for module, share in (live.data_sharing or {}).items():
+        if managed is not None and module not in managed:
+            continue
         found[f"default:{module}"] = _print(f"the {module} data-sharing default", share.value)
     for module, rules in (live.sharing_rules or {}).items():
         for rule in rules:
@@ -230,9 +235,12 @@ def fingerprints(live: OrgState) -> dict[str, Fingerprint]:
 
 
 def changed_since(then: dict[str, Fingerprint], now: dict[str, Fingerprint]) -> list[str]:
-    """What differs between two sets of fingerprints, in words (empty: nothing moved)."""
+    """What differs between two sets of fingerprints, in words (empty: nothing moved).
+
+    Only what the plan watched counts: its keys, and new objects of a family it indexed
+    (a territory, or a rule of a module whose rules it read)."""
     found = []
-    for key in sorted(then.keys() | now.keys()):
+    for key in sorted(then.keys() | {k for k in now if _watched(k, then)}):
         before, after = then.get(key), now.get(key)
         if before is None and after is not None:
             found.append(f"{after.name} was added")
@@ -241,6 +249,17 @@ def changed_since(then: dict[str, Fingerprint], now: dict[str, Fingerprint]) -> 
         elif before is not None and after is not None and before.digest != after.digest:
             found.append(f"{before.name} was changed")
     return found
+
+
+def _watched(key: str, then: dict[str, Fingerprint]) -> bool:
+    if key in then:
+        return True
+    if key.startswith("territory:"):
+        return "territories" in then
+    if key.startswith("rule:"):
+        module = key.split(":")[1]
+        return f"rules:{module}" in then
+    return False
 
 
 def _print(name: str, value: Any) -> Fingerprint:

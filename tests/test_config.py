@@ -414,3 +414,16 @@ def test_check_document_reports_one_files_own_problems() -> None:
     assert check_document("sub.yaml", graft) == []  # the parent is another file's business
     (found,) = check_document("bad.yaml", b"version: 1\nterritories: {name: X, manger: a}\n")
     assert "manger" in found.message and found.file == "bad.yaml"
+
+
+def test_special_characters_in_territory_names(tmp_path: Path) -> None:
+    text = TREE.replace("name: Americas", "name: Americas & Co (old)")
+    d = only_error(write(tmp_path, text))
+    assert d.message == (
+        "territory name `Americas & Co (old)` has characters Zoho refuses: `&` `(` `)`"
+    )
+    assert at(d) == (5, 13)
+
+
+def test_the_root_may_keep_the_org_name_whatever_it_holds(tmp_path: Path) -> None:
+    load([write(tmp_path, TREE.replace("name: Zylker", "name: Zylker & Sons"))])

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from reconciler.diff import diff
 from reconciler.model import OrgState, ShareType, territory_key
-from reconciler.plan import Plan, Safety, build, changed_since
+from reconciler.plan import Plan, Safety, build, changed_since, fingerprints
 from reconciler.steps import Action, Limits, Ref
 from tests.states import EMAILS, live_rule, live_t, org, rule, user, want
 
@@ -411,3 +411,26 @@ def test_memberships_of_deleted_territories_count_as_deleted() -> None:
     desired = org(want("Zylker"))
     (reason,) = build(live, desired, diff(live, desired), safety=Safety(floor_memberships=5)).unsafe
     assert reason == "deletes 10 of 10 memberships (more than 5 needs --allow-deletes)"
+
+
+def test_only_managed_defaults_are_fingerprinted() -> None:
+    live = org(data_sharing={"Leads": ShareType.public, "Deals": ShareType.private})
+    desired = org(data_sharing={"Leads": ShareType.private})
+    then = build(live, desired, diff(live, desired)).fingerprints
+    assert [k for k in then if k.startswith("default:")] == ["default:Leads"]
+    moved = org(data_sharing={"Leads": ShareType.public, "Deals": ShareType.public})
+    assert changed_since(then, fingerprints(moved)) == []  # Deals is nobody's business here
+    moved = org(data_sharing={"Leads": ShareType.private, "Deals": ShareType.private})
+    assert changed_since(then, fingerprints(moved)) == [
+        "the Leads data-sharing default was changed"
+    ]
+
+
+def test_a_territory_added_since_the_plan_is_named() -> None:
+    desired = org(want("Zylker"))
+    then = build(LIVE, desired, diff(LIVE, desired)).fingerprints
+    grown = org(*(LIVE.territories or ()), live_t("Rogue", "Zylker"))
+    assert changed_since(then, fingerprints(grown)) == [
+        "the list of territories was changed",
+        "territory `Rogue` was added",
+    ]
