@@ -1,0 +1,232 @@
+"""What the benchmarks do to a generated org: `reorg()` (a share of everything changed, the
+way a quarterly reorganisation does), and `yaml_text()` (the desired state as the YAML a
+user would keep in git, which `config.load` reads back to the same state)."""
+
+from __future__ import annotations
+
+import io
+import random
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from reconciler.export import criteria_yaml
+from reconciler.model import (
+    Access,
+    OrgState,
+    Permission,
+    Principal,
+    ShareType,
+    SharingRule,
+    Territory,
+    territory_key,
+)
+
+NEXT_SHARE = {
+    ShareType.private: ShareType.public_read_only,
+    ShareType.public_read_only: ShareType.public_read_write,
+    ShareType.public_read_write: ShareType.private,
+    ShareType.public: ShareType.private,
+}
+
+
+def reorg(desired: OrgState, share: float = 0.1, seed: int = 11) -> OrgState:
+    """`desired` with `share` of its territories, memberships, rules and defaults changed:
+    a third of the territories renamed, a third moved to another parent at the same depth
+    (leaves, so no move waits for another), a third with edited fields; memberships
+    reshuffled (users leave one territory and join another); rules edited (access,
+    superiors, deactivated, or replaced under a new name); a few defaults changed."""
+    rng = random.Random(seed)
+    territories = _territories(desired.territories or (), share, rng)
+    return OrgState(
+        territories=_reshuffle(territories, share, rng),
+        data_sharing=_defaults(desired.data_sharing or {}, share, rng),
+        sharing_rules={m: _rules(r, share, rng) for m, r in (desired.sharing_rules or {}).items()},
+    )
+
+
+def _territories(
+    territories: tuple[Territory, ...], share: float, rng: random.Random
+) -> list[Territory]:
+    root, rest = territories[0], list(territories[1:])
+    count = max(3, round(share * len(rest)))
+    parents = {t.key: territory_key(t.parent or "") for t in rest}
+    has_children = set(parents.values())
+    leaves = [t for t in rest if t.key not in has_children and t.parent != root.name]
+    moved = {t.key for t in rng.sample(leaves, min(len(leaves), count // 3))}
+    others = [t for t in rest if t.key not in moved]
+    picked = rng.sample(others, min(len(others), count - len(moved)))
+    renamed = {t.key for t in picked[: len(picked) // 2]}
+    edited = {t.key for t in picked[len(picked) // 2 :]}
+    names = {
+        t.key: (f"{t.name} Hub"[:50].rstrip() if t.key in renamed else t.name) for t in territories
+    }
+    by_depth = _depths(territories)
+    out = [root]
+    for t in rest:
+        parent = territory_key(t.parent or "")
+        if t.key in moved:
+            same = [k for k, d in by_depth.items() if d == by_depth[parent] and k != parent]
+            parent = rng.choice(sorted(same)) if same else parent
+        update: dict[str, Any] = {"name": names[t.key], "parent": names[parent]}
+        if t.key in renamed:
+            update["previously"] = (t.name,)
+        if t.key in edited:
+            update.update(_edit(t, rng))
+        out.append(t.model_copy(update=update))
+    return out
+
+
+def _depths(territories: tuple[Territory, ...]) -> dict[str, int]:
+    parent = {t.key: territory_key(t.parent) if t.parent else None for t in territories}
+    depth = {}
+    for key in parent:
+        d, at = 0, parent[key]
+        while at is not None:
+            d, at = d + 1, parent[at]
+        depth[key] = d
+    return depth
+
+
+def _edit(t: Territory, rng: random.Random) -> dict[str, Any]:
+    users = list(t.users or ())
+    choice = rng.randrange(3)
+    if choice == 0 and len(users) > 1:
+        return {"manager": rng.choice([u for u in users if u != t.manager])}
+    if choice == 1:
+        flipped = (
+            Permission.read_only
+            if t.permission is Permission.read_write_delete
+            else Permission.read_write_delete
+        )
+        return {"permission": flipped}
+    return {"description": f"{t.name}: reorganised sales territory"}
+
+
+def _reshuffle(
+    territories: list[Territory], share: float, rng: random.Random
+) -> tuple[Territory, ...]:
+    """Half of `share` of the memberships leave their territory; as many join another."""
+    members = {t.key: set(t.users or ()) for t in territories[1:]}
+    cap = max((len(m) for m in members.values()), default=0)
+    keys = sorted(members)
+    total = sum(len(m) for m in members.values())
+    managers = {t.key: t.manager for t in territories}
+    for _ in range(round(total * share / 2)):
+        source = rng.choice([k for k in keys if len(members[k]) > 1])
+        user = rng.choice(sorted(members[source] - {managers[source]}))
+        members[source].discard(user)
+        targets = [
+            k for k in keys if k != source and user not in members[k] and len(members[k]) < cap
+        ]
+        members[rng.choice(targets) if targets else source].add(user)
+    out = [territories[0]]
+    out += [t.model_copy(update={"users": tuple(sorted(members[t.key]))}) for t in territories[1:]]
+    return tuple(out)
+
+
+def _rules(
+    rules: tuple[SharingRule, ...], share: float, rng: random.Random
+) -> tuple[SharingRule, ...]:
+    picked = {r.key for r in rng.sample(rules, max(1, round(share * len(rules))))}
+    out = []
+    for n, rule in enumerate(r for r in rules if r.key in picked):
+        kind = n % 4
+        if kind == 0:
+            flipped = (
+                Access.read if rule.access is Access.read_write_delete else Access.read_write_delete
+            )
+            out.append(rule.model_copy(update={"access": flipped}))
+        elif kind == 1:
+            out.append(rule.model_copy(update={"superiors": not rule.superiors}))
+        elif kind == 2:
+            out.append(rule.model_copy(update={"active": False}))
+        else:
+            out.append(rule.model_copy(update={"name": f"{rule.name[:46].rstrip()} v2"}))
+    out += [r for r in rules if r.key not in picked]
+    return tuple(sorted(out, key=lambda r: r.key))
+
+
+def _defaults(
+    defaults: dict[str, ShareType], share: float, rng: random.Random
+) -> dict[str, ShareType]:
+    picked = set(rng.sample(sorted(defaults), max(1, round(share * len(defaults)))))
+    return {m: NEXT_SHARE[s] if m in picked else s for m, s in defaults.items()}
+
+
+def yaml_text(state: OrgState) -> str:
+    """The YAML of `state`, written the way a person would: block style, flow lists."""
+    document = CommentedMap(version=1)
+    if state.territories is not None:
+        document["territories"] = _tree(state.territories)
+    if state.data_sharing is not None:
+        document["data_sharing"] = CommentedMap((m, s.value) for m, s in state.data_sharing.items())
+    if state.sharing_rules is not None:
+        document["sharing_rules"] = CommentedMap(
+            (m, CommentedSeq(_rule(r) for r in rules)) for m, rules in state.sharing_rules.items()
+        )
+    yaml = YAML(typ="rt")
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 100
+    out = io.StringIO()
+    yaml.dump(document, out)
+    return out.getvalue()
+
+
+def _tree(territories: tuple[Territory, ...]) -> CommentedMap:
+    children: dict[str, list[Territory]] = {}
+    for t in territories:
+        if t.parent is not None:
+            children.setdefault(territory_key(t.parent), []).append(t)
+
+    def node(t: Territory) -> CommentedMap:
+        out = CommentedMap(name=t.name)
+        for key in ("previously", "manager", "permission", "description", "users"):
+            value = getattr(t, key)
+            if key in t.managed_fields() and value not in (None, ()):
+                out[key] = _flow(list(value)) if isinstance(value, tuple) else _plain(value)
+        for key in ("account_rule", "deal_rule", "lead_rule"):
+            if getattr(t, key) is not None:
+                out[key] = criteria_yaml(getattr(t, key))
+        below = children.get(t.key, [])
+        if below:
+            out["children"] = CommentedSeq(node(c) for c in below)
+        return out
+
+    return node(next(t for t in territories if t.is_root))
+
+
+def _rule(rule: SharingRule) -> CommentedMap:
+    out = CommentedMap(name=rule.name)
+    if rule.source is not None:
+        out["from"] = _principal(rule.source)
+    if rule.criteria is not None:
+        out["criteria"] = criteria_yaml(rule.criteria)
+    out["to"] = _principal(rule.target)
+    out["access"] = rule.access.value
+    out["superiors"] = rule.superiors
+    out["active"] = rule.active
+    return out
+
+
+def _principal(principal: Principal) -> CommentedMap:
+    out = CommentedMap()
+    if principal.name is None:
+        out["all_users"] = True
+    else:
+        out[principal.kind.value] = principal.name
+        if principal.subordinates:
+            out["subordinates"] = True
+    out.fa.set_flow_style()
+    return out
+
+
+def _plain(value: Any) -> Any:
+    return value.value if hasattr(value, "value") else value
+
+
+def _flow(items: list[Any]) -> CommentedSeq:
+    seq = CommentedSeq(items)
+    seq.fa.set_flow_style()
+    return seq
