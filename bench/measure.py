@@ -134,6 +134,14 @@ def _cpu() -> float:
 
 
 def _rss_mb() -> float:
+    """Peak resident memory of this process. Linux's VmHWM belongs to the process image,
+    while `ru_maxrss` survives exec: a child of a large parent would report the parent's."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
