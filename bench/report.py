@@ -7,7 +7,7 @@ import datetime
 import os
 import platform
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,6 @@ class Results:
     help: dict[str, Any]
     command: str
     seconds: float = 0.0
-    notes: list[str] = field(default_factory=list)
 
 
 def ratio(value: float, bound: float) -> str:
@@ -341,7 +340,7 @@ def render(results: Results) -> list[str]:
         "",
         *targets_table(results),
         "",
-        *results.notes,
+        *text.notes(results.plan_cpu),
         "## Growth from 1x to 4x",
         "",
         *text.scaling(),
