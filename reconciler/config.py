@@ -122,7 +122,7 @@ def _add_file(merge: _Merge, name: str, raw: bytes) -> None:
     merge.digests.append(source.digest)
     if not isinstance(source.data, dict):
         merge.diagnostics.append(
-            source.at(()).error(
+            source.place(()).error(
                 "the top level must be a mapping", "start with `version: 1` and a section"
             )
         )
@@ -174,7 +174,7 @@ def _add_sections(merge: _Merge, config: doc.ConfigDoc, source: SourceFile) -> N
 
 def _add_tree(merge: _Merge, top: doc.TerritoryDoc, source: SourceFile) -> None:
     path: Path_ = ("territories",)
-    node = Written(top, top.parent, source.at((*path, "name")), source, path)
+    node = Written(top, top.parent, source.place((*path, "name")), source, path)
     (merge.grafts if top.parent is not None else merge.roots).append(node)
     stack = [node]
     while stack:
@@ -184,18 +184,18 @@ def _add_tree(merge: _Merge, top: doc.TerritoryDoc, source: SourceFile) -> None:
             child_path = (*current.path, "children", index)
             if child.parent is not None:
                 merge.diagnostics.append(
-                    source.key_at((*child_path, "parent")).error(
+                    source.key_place((*child_path, "parent")).error(
                         "`parent` is only allowed on the top territory of a file",
                         "a nested territory's parent is the one it is nested under",
                     )
                 )
-            where = source.at((*child_path, "name"))
+            where = source.place((*child_path, "name"))
             stack.append(Written(child, current.doc.name, where, source, child_path))
 
 
 def _add_defaults(merge: _Merge, defaults: dict[str, ShareType], source: SourceFile) -> None:
     for module, share in defaults.items():
-        where = source.key_at(("data_sharing", module))
+        where = source.key_place(("data_sharing", module))
         if module not in DATA_SHARING_MODULES:
             merge.diagnostics.append(_unknown_module(where, module, DATA_SHARING_MODULES))
             continue
@@ -213,13 +213,13 @@ def _add_rules(
 ) -> None:
     for module, items in rules.items():
         if module not in SHARING_RULE_MODULES:
-            where = source.key_at(("sharing_rules", module))
+            where = source.key_place(("sharing_rules", module))
             merge.diagnostics.append(_unknown_module(where, module, SHARING_RULE_MODULES))
             continue
         seen = merge.rules.setdefault(module, {})
         for index, rule in enumerate(items):
             path: Path_ = ("sharing_rules", module, index)
-            where = source.at((*path, "name"))
+            where = source.place((*path, "name"))
             key = rule_key(rule.name)
             if key in seen:
                 merge.diagnostics.append(
@@ -265,11 +265,11 @@ def _territory(node: Written, is_root: bool, sources: SourceMap) -> Territory | 
     key = territory_key(node.doc.name)
     sources.setdefault(("territory", key), node.where)
     for name in given:
-        sources[("territory", key, name)] = node.source.at((*node.path, name))
+        sources[("territory", key, name)] = node.source.place((*node.path, name))
     values: dict[str, Any] = {name: getattr(node.doc, name) for name in given}
     if node.doc.users is not None:
         for index, email in enumerate(node.doc.users):
-            where = node.source.at((*node.path, "users", index))
+            where = node.source.place((*node.path, "users", index))
             sources.setdefault(("territory", key, "users", email.casefold()), where)
     for kind in ("account_rule", "deal_rule", "lead_rule"):
         if values.get(kind) is not None:
@@ -302,7 +302,7 @@ def _locate_fields(
         for index, item in enumerate(items):
             _locate_fields(item, source, (*path, key, index), address, sources)
     else:
-        where = source.at((*path, "field"))
+        where = source.place((*path, "field"))
         sources.setdefault((*address, "field", written.field), where)
 
 
@@ -316,7 +316,7 @@ def _finish_rules(
         address = ("rule", module, key)
         merge.sources[address] = where
         for part in ("from", "to"):
-            merge.sources[(*address, part)] = source.at((*path, part))
+            merge.sources[(*address, part)] = source.place((*path, part))
         built.append(_rule(rule, address, source, path, merge.sources))
     return tuple(built)
 

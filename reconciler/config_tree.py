@@ -54,7 +54,7 @@ def _roots(roots: list[Written], grafts: list[Written]) -> Iterator[Diagnostic]:
 
 def _duplicates(nodes: list[Written]) -> Iterator[Diagnostic]:
     first: dict[str, Written] = {}
-    for node in sorted(nodes, key=lambda n: (n.where.file, n.where.line, n.where.column)):
+    for node in nodes:  # in the order written: files in turn, each top to bottom
         key = territory_key(node.doc.name)
         if key in first:
             yield node.where.error(
@@ -68,7 +68,7 @@ def _duplicates(nodes: list[Written]) -> Iterator[Diagnostic]:
 def _grafts(grafts: list[Written], names: dict[str, Written]) -> Iterator[Diagnostic]:
     for graft in grafts:
         assert graft.parent is not None
-        where = graft.source.at((*graft.path, "parent"))
+        where = graft.source.place((*graft.path, "parent"))
         parent = names.get(territory_key(graft.parent))
         if parent is None:
             close = difflib.get_close_matches(graft.parent, [n.doc.name for n in names.values()])
@@ -95,7 +95,7 @@ def _renames(nodes: list[Written], names: dict[str, Written]) -> Iterator[Diagno
     claimed: dict[str, Written] = {}
     for node in nodes:
         for index, old in enumerate(node.doc.previously):
-            where = node.source.at((*node.path, "previously", index))
+            where = node.source.place((*node.path, "previously", index))
             key = territory_key(old)
             if key in names:
                 yield where.error(
@@ -117,8 +117,8 @@ def _members(nodes: list[Written]) -> Iterator[Diagnostic]:
         for index, email in enumerate(node.doc.users or ()):
             key = email.casefold()
             if key in seen:
-                where = node.source.at((*node.path, "users", index))
-                first = node.source.at((*node.path, "users", seen[key]))
+                where = node.source.place((*node.path, "users", index))
+                first = node.source.place((*node.path, "users", seen[key]))
                 yield where.error(
                     f"`{email}` is listed twice in `{node.doc.name}`",
                     f"first listed at {first}",
@@ -129,7 +129,7 @@ def _members(nodes: list[Written]) -> Iterator[Diagnostic]:
 def _root_keys(roots: list[Written]) -> Iterator[Diagnostic]:
     for root in roots[:1]:
         for key in sorted(root.doc.model_fields_set - ROOT_KEYS):
-            yield root.source.key_at((*root.path, key)).error(
+            yield root.source.key_place((*root.path, key)).error(
                 f"the root territory takes no `{key}`",
                 "Zoho lets only the root's name change; set it on a child territory",
             )

@@ -24,13 +24,20 @@ from reconciler.errors import Diagnostic
 Path_ = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
 class Location:
     """A 1-based position in a file."""
 
-    file: str
-    line: int
-    column: int
+    def __init__(self, file: str, line: int, column: int) -> None:
+        self.file = file
+        self._line, self._column = line, column
+
+    @property
+    def line(self) -> int:
+        return self._line
+
+    @property
+    def column(self) -> int:
+        return self._column
 
     def error(self, message: str, hint: str | None = None) -> Diagnostic:
         return Diagnostic(self.file, self.line, self.column, message, hint)
@@ -38,16 +45,67 @@ class Location:
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
 
+    def __repr__(self) -> str:
+        return f"Location({self.file!r}, {self.line}, {self.column})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Location):
+            return NotImplemented
+        return (self.file, self.line, self.column) == (other.file, other.line, other.column)
+
+    def __hash__(self) -> int:
+        return hash((self.file, self.line, self.column))
+
+
+class _Pending(Location):
+    """A position found only when asked for: a valid file never pays for positions."""
+
+    def __init__(self, source: SourceFile, path: Path_, key: bool) -> None:
+        super().__init__(source.name, 0, 0)
+        self._source, self._path, self._key = source, path, key
+        self._found: Location | None = None
+
+    def _resolve(self) -> Location:
+        if self._found is None:
+            at = self._source.key_at if self._key else self._source.at
+            self._found = at(self._path)
+        return self._found
+
+    @property
+    def line(self) -> int:
+        return self._resolve().line
+
+    @property
+    def column(self) -> int:
+        return self._resolve().column
+
 
 @dataclass
 class SourceFile:
-    """A parsed file: plain data plus the position of each key and value by data path."""
+    """A parsed file: plain data, and the position of each key and value by data path.
+
+    Positions come from a second, slower parse that keeps them, made only when one is
+    needed (an error to report); `place()` and `key_place()` hand out positions that
+    resolve then."""
 
     name: str
     data: Any
     digest: str = ""
-    values: dict[Path_, Location] = field(default_factory=dict)
-    keys: dict[Path_, Location] = field(default_factory=dict)
+    text: str = ""
+    _values: dict[Path_, Location] | None = field(default=None, repr=False)
+    _keys: dict[Path_, Location] = field(default_factory=dict, repr=False)
+
+    @property
+    def values(self) -> dict[Path_, Location]:
+        if self._values is None:
+            self._values = {(): Location(self.name, 1, 1)}
+            _locate(self)
+        return self._values
+
+    @property
+    def keys(self) -> dict[Path_, Location]:
+        self.values  # noqa: B018 - computes both maps
+        return self._keys
 
     def at(self, path: Path_) -> Location:
         """The position of the value at `path`, or of its nearest located ancestor."""
@@ -60,6 +118,13 @@ class SourceFile:
     def key_at(self, path: Path_) -> Location:
         return self.keys.get(path) or self.at(path)
 
+    def place(self, path: Path_) -> Location:
+        """`at(path)`, found only when its line or column is read."""
+        return _Pending(self, path, key=False)
+
+    def key_place(self, path: Path_) -> Location:
+        return _Pending(self, path, key=True)
+
 
 def read(path: Path, display: str | None = None) -> SourceFile:
     """Parse one YAML file. Raises `YamlProblem` with a located diagnostic when it can't."""
@@ -68,10 +133,39 @@ def read(path: Path, display: str | None = None) -> SourceFile:
 
 def parse(name: str, raw: bytes) -> SourceFile:
     """Parse a YAML document's bytes (a file's, or a blob read from git), `name` being how
-    messages refer to it. Raises `YamlProblem` with a located diagnostic when it can't."""
+    messages refer to it. Raises `YamlProblem` with a located diagnostic when it can't.
+
+    A well-formed document is read by libyaml (ruamel.yaml.clib), about ten times faster
+    than the pure-Python parser; anything unusual (a syntax error, an alias) is parsed
+    again by the parser that keeps positions, to report it where it is."""
     text = _decode(raw, name)
-    yaml = YAML(typ="rt")
     _reject_control_characters(text, name)
+    digest = hashlib.sha256(raw).hexdigest()
+    data = _fast(text)
+    if data is _UNUSUAL:
+        source = _slow(name, text, digest)
+    else:
+        source = SourceFile(name, _plain(data), digest, text)
+    if source.data is None:
+        raise YamlProblem(Location(name, 1, 1).error("the file is empty", _EMPTY_HINT))
+    return source
+
+
+_UNUSUAL = object()
+
+
+def _fast(text: str) -> Any:
+    yaml = YAML(typ="safe")
+    try:
+        if any(isinstance(event, AliasEvent) for event in yaml.parse(text)):
+            return _UNUSUAL
+        return yaml.load(text)
+    except YAMLError:
+        return _UNUSUAL
+
+
+def _slow(name: str, text: str, digest: str) -> SourceFile:
+    yaml = YAML(typ="rt")
     _reject_aliases(yaml, text, name)
     try:
         data = yaml.load(text)
@@ -79,12 +173,17 @@ def parse(name: str, raw: bytes) -> SourceFile:
         raise YamlProblem(_from_marked(exc, name)) from None
     except YAMLError as exc:  # errors without a position; the checks above leave few
         raise YamlProblem(Location(name, 1, 1).error(f"YAML: {exc}")) from None
-    if data is None:
-        raise YamlProblem(Location(name, 1, 1).error("the file is empty", _EMPTY_HINT))
-    source = SourceFile(name, None, hashlib.sha256(raw).hexdigest())
-    source.values[()] = Location(name, 1, 1)
-    source.data = _plain(data, (), source)
+    source = SourceFile(name, None, digest, text)
+    source._values = {(): Location(name, 1, 1)}
+    source.data = _plain_located(data, (), source)
     return source
+
+
+def _locate(source: SourceFile) -> None:
+    try:
+        _plain_located(YAML(typ="rt").load(source.text), (), source)
+    except YAMLError:
+        pass  # the fast parser took what this one refuses: fall back to line 1
 
 
 class YamlProblem(Exception):
@@ -161,30 +260,40 @@ def _from_marked(exc: MarkedYAMLError, name: str) -> Diagnostic:
     return Diagnostic(name, line, column, f"YAML: {problem}", hint)
 
 
-def _plain(node: Any, path: Path_, source: SourceFile) -> Any:
+def _plain(node: Any) -> Any:
+    """Data as the rest of the tool wants it: dates as ISO text (criteria compare Zoho's
+    text, not Python dates)."""
+    if isinstance(node, dict):
+        return {key: _plain(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_plain(item) for item in node]
+    return node.isoformat() if isinstance(node, date) else node
+
+
+def _plain_located(node: Any, path: Path_, source: SourceFile) -> Any:
     if isinstance(node, CommentedMap):
         return {key: _plain_entry(node, key, path, source) for key in node}
     if isinstance(node, CommentedSeq):
         return [_plain_item(node, i, path, source) for i in range(len(node))]
     if isinstance(node, date):
-        return node.isoformat()  # criteria compare dates as Zoho's text, not Python dates
+        return node.isoformat()
     return node.__str__() if _is_tagged_str(node) else node
 
 
 def _plain_entry(node: CommentedMap, key: Any, path: Path_, source: SourceFile) -> Any:
     child = (*path, key)
     kline, kcol = node.lc.key(key)
-    source.keys[child] = Location(source.name, kline + 1, kcol + 1)
+    source._keys[child] = Location(source.name, kline + 1, kcol + 1)
     vline, vcol = node.lc.value(key)
     source.values[child] = Location(source.name, vline + 1, vcol + 1)
-    return _plain(node[key], child, source)
+    return _plain_located(node[key], child, source)
 
 
 def _plain_item(node: CommentedSeq, index: int, path: Path_, source: SourceFile) -> Any:
     child = (*path, index)
     line, col = node.lc.item(index)
     source.values[child] = Location(source.name, line + 1, col + 1)
-    return _plain(node[index], child, source)
+    return _plain_located(node[index], child, source)
 
 
 def _is_tagged_str(node: Any) -> bool:
