@@ -9,10 +9,13 @@ only then writes: a refused write would cost a credit and a round trip for nothi
 
 When to poll: the first computation of a module is probed with short, growing waits
 (`poll_delay / 8`, then half as long again each time, at most `max_delay`). After that the
-client expects the next computation to take about as long as the last (`_learned`), polls once
-at that moment, again a moment later (a round trip, or 2% of the expected time) if it is still
-running, then with growing waits. A write that still meets CANNOT_PROCESS (a computation
-someone else started) is retried after the same probing. One poll answers for every module,
+client expects the next computation to end between the last time it was seen running and the
+time it was seen done (`Computing.expected`, the middle), polls once at that moment, again a
+moment later (a round trip, or 2% of the expected time) if it is still running, then with
+growing waits (half way to the last "done" first). Each wait narrows the interval, so the
+estimate closes in on the real time from both sides; a miss costs a poll, never a refused
+write. A write that still meets CANNOT_PROCESS (a computation someone else started) is retried
+after the same probing. One poll answers for every module,
 so modules waiting at about the same time share it (`_observe`). The wait gives up after
 `RetryPolicy.recompute_wait` in all; polls are counted in `stats.polls` and logged.
 
@@ -52,8 +55,14 @@ class Computing:
 
     since: float | None = None
     inferred: bool = False
-    expected: float | None = None
+    running_for: float = 0.0  # the last computation was seen running this long after its start
+    done_by: float | None = None  # and seen done this long after
     round_trip: float = 0.0
+
+    @property
+    def expected(self) -> float | None:
+        """How long the next computation should take: the middle of what was last seen."""
+        return None if self.done_by is None else (self.running_for + self.done_by) / 2
 
 
 @dataclass
@@ -192,13 +201,28 @@ class RuleWrites(BaseClient):
             )
             if not running:
                 break
-            if running_at is not None or probing or state.expected is None:
-                gap = min(max(gap * 1.5, policy.poll_delay * PROBE), policy.max_delay)
-            else:  # the first miss of a learned estimate: ask again soon
-                gap = max(state.round_trip, state.expected * NUDGE)
-            running_at, target = seen, seen + gap
-        state.expected = _learned(state, seen - since, running_at, since, probing)
+            target = self._next_poll(state, since, seen, probing or running_at is not None, gap)
+            running_at, gap = seen, target - seen
+        if not state.inferred:  # when it started is known: learn how long it took
+            _learn(state, seen - since, None if running_at is None else running_at - since)
         state.since, state.inferred = None, False
+
+    def _next_poll(
+        self, state: Computing, since: float, seen: float, searching: bool, gap: float
+    ) -> float:
+        """When to poll next after `seen` said still running. After the first miss of an
+        expected end: half way to when the last computation was seen done, and not sooner
+        than a moment later (or just that moment when the last "done" is no later). While
+        probing, or once past that: growing waits."""
+        policy = self.session.retry
+        expected = state.expected
+        if state.done_by is not None and expected is not None:
+            soon = seen + max(state.round_trip, expected * NUDGE)
+            if since + state.done_by > soon:
+                return max(soon, (seen + since + state.done_by) / 2)
+            if not searching:
+                return soon
+        return seen + min(max(gap * 1.5, policy.poll_delay * PROBE), policy.max_delay)
 
     async def _sleep_until(
         self, when: float, module: str, request: str, started: float, polls: int
@@ -253,18 +277,11 @@ def _rule_refusal(status: int, body: Any) -> bool:
     return body["code"] in RULE_ITEM_CODES or names_rule
 
 
-def _learned(
-    state: Computing, took: float, running_at: float | None, since: float, probing: bool
-) -> float | None:
-    """How long the module's next computation is expected to take, from this one (nothing is
-    learned when its start was only inferred). After probing, when it was first seen done
-    (the probes were far apart); after a near miss, the middle of the last "running" and the
-    first "done"; when the first poll already said done, a little less than expected before,
-    so that the estimate creeps down to the real time."""
-    if state.inferred:
-        return state.expected
-    if probing or state.expected is None:
-        return took
-    if running_at is not None:
-        return (running_at - since + took) / 2
-    return state.expected * 0.95
+def _learn(state: Computing, done: float, running: float | None) -> None:
+    """Narrow down how long the module's computations take, from one that was seen done
+    `done` seconds after it started and, just before, still running after `running`."""
+    state.done_by = done
+    if running is not None:
+        state.running_for = running
+    elif state.running_for >= done:  # done sooner than it was once seen running
+        state.running_for = done * 0.9
