@@ -42,7 +42,7 @@ def reorg(desired: OrgState, share: float = 0.1, seed: int = 11) -> OrgState:
     return OrgState(
         territories=_reshuffle(territories, share, rng),
         data_sharing=_defaults(desired.data_sharing or {}, share, rng),
-        sharing_rules={m: _rules(r, share, rng) for m, r in (desired.sharing_rules or {}).items()},
+        sharing_rules=_rules(desired.sharing_rules or {}, share, rng),
     )
 
 
@@ -127,25 +127,33 @@ def _reshuffle(
 
 
 def _rules(
-    rules: tuple[SharingRule, ...], share: float, rng: random.Random
-) -> tuple[SharingRule, ...]:
-    picked = {r.key for r in rng.sample(rules, max(1, round(share * len(rules))))}
-    out = []
-    for n, rule in enumerate(r for r in rules if r.key in picked):
-        kind = n % 4
-        if kind == 0:
-            flipped = (
-                Access.read if rule.access is Access.read_write_delete else Access.read_write_delete
-            )
-            out.append(rule.model_copy(update={"access": flipped}))
-        elif kind == 1:
-            out.append(rule.model_copy(update={"superiors": not rule.superiors}))
-        elif kind == 2:
-            out.append(rule.model_copy(update={"active": False}))
-        else:
-            out.append(rule.model_copy(update={"name": f"{rule.name[:46].rstrip()} v2"}))
-    out += [r for r in rules if r.key not in picked]
-    return tuple(sorted(out, key=lambda r: r.key))
+    rules: dict[str, tuple[SharingRule, ...]], share: float, rng: random.Random
+) -> dict[str, tuple[SharingRule, ...]]:
+    """`share` of all the rules edited, in turn: access flipped, superiors flipped,
+    deactivated, or replaced by the same rule under a new name (a delete and a create)."""
+    every = [(m, r.key) for m, items in rules.items() for r in items]
+    picked = sorted(rng.sample(every, max(1, round(share * len(every)))))
+    kinds = {pair: n % 4 for n, pair in enumerate(picked)}
+    out: dict[str, tuple[SharingRule, ...]] = {}
+    for module, items in rules.items():
+        edited = [
+            _edit_rule(r, kinds[(module, r.key)]) if (module, r.key) in kinds else r for r in items
+        ]
+        out[module] = tuple(sorted(edited, key=lambda r: r.key))
+    return out
+
+
+def _edit_rule(rule: SharingRule, kind: int) -> SharingRule:
+    if kind == 0:
+        flipped = (
+            Access.read if rule.access is Access.read_write_delete else Access.read_write_delete
+        )
+        return rule.model_copy(update={"access": flipped})
+    if kind == 1:
+        return rule.model_copy(update={"superiors": not rule.superiors})
+    if kind == 2:
+        return rule.model_copy(update={"active": False})
+    return rule.model_copy(update={"name": f"{rule.name[:46].rstrip()} v2"})
 
 
 def _defaults(
