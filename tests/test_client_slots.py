@@ -1,14 +1,17 @@
 """The limit on calls in flight serves the most urgent call first (`slots.Slots`), and apply
 marks each step's calls with the longest chain of steps waiting on it (`apply.chain_below`),
-so a sharing-rule chain is not queued behind hundreds of independent membership calls."""
+so a sharing-rule chain is not queued behind hundreds of independent membership calls; a
+read runs its longest listing (the users, page after page) ahead of and beside the rest."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
 from reconciler.apply import chain_below
+from reconciler.live import Scope, read
 from reconciler.slots import PRIORITY, Slots
 from reconciler.steps import Action, Ref, RuleFlag, TerritoryUsers
 
@@ -91,3 +94,59 @@ def test_a_step_s_priority_is_the_longest_chain_waiting_on_it() -> None:
         id=5, level=1, action=Action.add_users_to_territory, territory=territory, users=()
     )
     assert chain_below((*chain, members)) == {1: 3, 2: 2, 3: 1, 4: 0, 5: 0}
+
+
+class SlowUsers:
+    """A reader whose user listing is long (many pages), recording what starts when and at
+    what priority its calls would wait for a slot."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, int]] = []
+
+    async def get_org(self) -> dict[str, Any]:
+        return {"id": "1", "company_name": "Zylker"}
+
+    async def list_users(self, type_: str = "AllUsers") -> list[dict[str, Any]]:
+        self.events.append(("users", PRIORITY.get()))
+        await asyncio.sleep(0.02)
+        self.events.append(("users done", PRIORITY.get()))
+        return []
+
+    async def current_user(self) -> dict[str, Any] | None:
+        return None
+
+    async def list_territories(self, include_criteria: bool = True) -> list[dict[str, Any]]:
+        self.events.append(("territories", PRIORITY.get()))
+        return []
+
+    async def associated_user_counts(self) -> list[dict[str, Any]]:
+        return []
+
+    async def list_territory_users(self, territory_id: str) -> list[dict[str, Any]]:
+        return []
+
+    async def get_data_sharing(self) -> list[dict[str, Any]]:
+        return []
+
+    async def list_roles(self) -> list[dict[str, Any]]:
+        return []
+
+    async def list_groups(self) -> list[dict[str, Any]]:
+        return []
+
+    async def list_sharing_rules(self, module: str | None = None) -> list[dict[str, Any]]:
+        return []
+
+    async def list_fields(self, module: str) -> list[dict[str, Any]]:
+        return []
+
+
+async def test_read_lists_the_users_ahead_of_and_beside_the_territories() -> None:
+    """The users come page after page, the longest listing of a read: the territories do
+    not wait for it, and its pages go ahead of the member listings for a free slot."""
+    reader = SlowUsers()
+    await read(reader, Scope(territories=True, members_of=None))
+    order = [name for name, _ in reader.events]
+    assert order.index("territories") < order.index("users done")
+    priorities = dict(reader.events)
+    assert priorities["users"] > priorities["territories"] == 0
