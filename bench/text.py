@@ -18,7 +18,9 @@ def setup(s: Setup) -> list[str]:
         "and the emulator do not share a GIL), with:",
         "",
         f"- a fixed latency of {s.latency * 1000:.0f} ms per API call "
-        "(the sandbox sleeps before answering, the call counted as in flight);",
+        "(the sandbox sleeps before answering, the call counted as in flight); the "
+        "sandbox's own work (a few ms for a listing of 100 users) comes on top, one call "
+        "at a time in its one process, for reconciler and the baselines alike;",
         f"- the Enterprise concurrency limit: {s.concurrency} calls in flight "
         "(the sandbox answers 429 beyond it; the client is set to the same limit);",
         f"- a sharing recomputation window of {s.window:g} s per module after each rule "
