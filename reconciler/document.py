@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    StringConstraints,
     Tag,
     ValidationError,
     model_validator,
@@ -34,7 +35,10 @@ from reconciler.model import (
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 Email = Annotated[str, Field(pattern=EMAIL_PATTERN, description="A user's email address.")]
-TerritoryName = Annotated[str, Field(min_length=1, max_length=MAX_TERRITORY_NAME)]
+# Zoho trims names; trimming here too keeps a plan from "renaming" `EMEA ` to `EMEA` forever.
+Trimmed = StringConstraints(strip_whitespace=True)
+TerritoryName = Annotated[str, Trimmed, Field(min_length=1, max_length=MAX_TERRITORY_NAME)]
+Name = Annotated[str, Trimmed, Field(min_length=1)]
 
 
 class Doc(BaseModel):
@@ -159,8 +163,8 @@ class TerritoryDoc(Doc):
 class PrincipalDoc(Doc):
     """Exactly one of `role` (optionally with its subordinates), `group`, `all_users`."""
 
-    role: str | None = Field(default=None, min_length=1)
-    group: str | None = Field(default=None, min_length=1)
+    role: Name | None = None
+    group: Name | None = None
     all_users: Literal[True] | None = None
     subordinates: bool | None = Field(
         default=None, description="With `role`: include the roles below it."
@@ -179,7 +183,7 @@ class PrincipalDoc(Doc):
 class SharingRuleDoc(Doc):
     """Share a module's records: by owner (`from`) or by `criteria`, never both."""
 
-    name: str = Field(min_length=1, max_length=100)
+    name: Name = Field(max_length=100)
     source: PrincipalDoc | None = Field(
         default=None, alias="from", description="Records owned by these users."
     )

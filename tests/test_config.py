@@ -427,3 +427,15 @@ def test_special_characters_in_territory_names(tmp_path: Path) -> None:
 
 def test_the_root_may_keep_the_org_name_whatever_it_holds(tmp_path: Path) -> None:
     load([write(tmp_path, TREE.replace("name: Zylker", "name: Zylker & Sons"))])
+
+
+def test_names_are_trimmed_as_zoho_trims_them(tmp_path: Path) -> None:
+    text = TREE.replace("name: Americas", 'name: " Americas  "') + (
+        "sharing_rules:\n  Accounts:\n    - name: 'Big '\n      from: {role: ' CEO'}\n"
+        "      to: {all_users: true}\n"
+    )
+    state = load([write(tmp_path, text)]).state
+    assert state.territory("Americas") is not None
+    assert state.territory("Americas").name == "Americas"  # type: ignore[union-attr]
+    rule = (state.sharing_rules or {})["Accounts"][0]
+    assert rule.name == "Big" and rule.source is not None and rule.source.name == "CEO"
