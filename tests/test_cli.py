@@ -124,3 +124,15 @@ def test_help_lists_every_command_without_importing_them() -> None:
     assert result.exit_code == 0
     for name, (_, line) in Commands.lazy.items():
         assert f"{name}" in result.output and line.split()[0] in result.output
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    import subprocess
+    import sys
+
+    from reconciler import __version__
+
+    done = subprocess.run(
+        [sys.executable, "-m", "reconciler", "--version"], capture_output=True, text=True
+    )
+    assert done.returncode == 0 and done.stdout.strip() == f"reconciler, version {__version__}"
