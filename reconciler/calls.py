@@ -196,5 +196,5 @@ def _gone(action: Action, result: ItemResult) -> bool:
     if not result.replayed or result.code != "INVALID_DATA":
         return False
     if action is Action.delete_territories:
-        return result.details.get("api_name") == "id"  # not transfer_to_id
-    return action is Action.delete_rule and result.details.get("resource_path_index") == 3
+        return wire.error_field(result.details) == "id"  # not transfer_to_id
+    return action is Action.delete_rule and wire.error_path_index(result.details) == 3

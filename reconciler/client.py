@@ -20,6 +20,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from reconciler import wire
 from reconciler.client_base import Json, chunks, id_chunks
 from reconciler.responses import ItemResult, bad_shape
 from reconciler.retry import Kind
@@ -108,7 +109,7 @@ class ZohoClient(RuleWrites):
         if not orgs:
             raise bad_shape("GET org", 204, "no org in the answer")
         if not self.fixed_concurrency:
-            edition = (orgs[0].get("license_details") or {}).get("paid_type")
+            edition = wire.org_from_wire(orgs[0])["edition"]
             self.session.limit(concurrency_for_edition(edition))
             logger.info("client: %s edition, up to %d calls in flight", edition, self.concurrency)
         return orgs[0]
@@ -191,8 +192,8 @@ class ZohoClient(RuleWrites):
         results = await self._batches(
             "PUT", "settings/data_sharing", "data_sharing", items, DATA_SHARING_BATCH
         )
-        changed = [i.get("module") or {} for i, r in zip(items, results, strict=False) if r.ok]
-        self.computing_started(str(m["api_name"]) for m in changed if m.get("api_name"))
+        changed = [wire.default_module(i) for i, r in zip(items, results, strict=False) if r.ok]
+        self.computing_started(m for m in changed if m is not None)
         return results
 
     async def _delete_ids(

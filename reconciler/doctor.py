@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol
 
+from reconciler import wire
 from reconciler.client import ZohoClient, concurrency_for_edition
 from reconciler.domains import data_centre_of
 from reconciler.errors import ApiError
@@ -167,8 +168,9 @@ async def _credentials(client: ZohoClient, target: Target) -> Check:
 
 
 def _org_checks(org: dict[str, Any]) -> list[Check]:
-    kind = f", {org['type']}" if org.get("type") else ""
-    found = f"{org.get('company_name') or 'unnamed'} (org {org.get('id')}{kind})"
+    facts = wire.org_from_wire(org)
+    kind = f", {facts['type']}" if facts["type"] else ""
+    found = f"{facts['name'] or 'unnamed'} (org {facts['id']}{kind})"
     return [Check("org", Status.ok, found), _edition_check(org)]
 
 
@@ -198,13 +200,12 @@ def _edition_check(org: dict[str, Any]) -> Check:
 def _edition(org: dict[str, Any] | None) -> str:
     if org is None:
         return ""
-    details = org.get("license_details") or {}
-    return str(details.get("paid_type") or "").strip().lower().replace(" ", "_")
+    return str(wire.org_from_wire(org)["edition"]).strip().lower().replace(" ", "_")
 
 
 def _licensed_users(org: dict[str, Any]) -> int | None:
-    count = (org.get("license_details") or {}).get("users_license_purchased")
-    return count if isinstance(count, int) and not isinstance(count, bool) else None
+    users: int | None = wire.org_from_wire(org)["users"]
+    return users
 
 
 def _daily_credits(org: dict[str, Any] | None) -> int | None:
@@ -320,7 +321,7 @@ async def _outcome(work: Awaitable[Any]) -> tuple[Any, ApiError | None]:
 
 
 def _email(user: Any) -> str:
-    return str(user.get("email")) if isinstance(user, dict) else "no user"
+    return wire.user_from_wire(user).email if isinstance(user, dict) else "no user"
 
 
 def _count(n: int, one: str, many: str | None = None) -> str:

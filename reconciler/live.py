@@ -137,7 +137,7 @@ async def read(client: Reader, scope: Scope) -> OrgState:
     (users, current), listed, defaults, rules, fields = parts
     directory = Directory(
         users=tuple(wire.user_from_wire(u) for u in users),
-        current_user=str(current["id"]) if current else None,
+        current_user=wire.ident(current) if current else None,
         **_org_facts(org),
     )
     territories = _territories(listed, scope, directory) if listed is not None else None
@@ -188,17 +188,17 @@ class _Listed:
 async def _territory_listings(client: Reader, scope: Scope) -> _Listed:
     raw, counts = await _all(client.list_territories(True), client.associated_user_counts())
     count = dict(wire.user_count(c) for c in counts)
-    wanted = [t for t in raw if _needs_members(t, scope) and count.get(str(t["id"]), 0) > 0]
-    members = await _all(*(_member_ids(client, str(t["id"])) for t in wanted))
-    return _Listed(raw, {str(t["id"]): m for t, m in zip(wanted, members, strict=True)})
+    wanted = [t for t in raw if _needs_members(t, scope) and count.get(wire.ident(t), 0) > 0]
+    members = await _all(*(_member_ids(client, wire.ident(t)) for t in wanted))
+    return _Listed(raw, {wire.ident(t): m for t, m in zip(wanted, members, strict=True)})
 
 
 def _territories(listed: _Listed, scope: Scope, directory: Directory) -> tuple[Territory, ...]:
-    names = {str(t["id"]): str(t["name"]) for t in listed.raw}
+    names = {wire.ident(t): wire.name_of(t) for t in listed.raw}
     emails = {u.id: u.email.casefold() for u in directory.users}
     built = []
     for item in listed.raw:
-        ids = listed.member_ids.get(str(item["id"]), [])
+        ids = listed.member_ids.get(wire.ident(item), [])
         users = tuple(emails.get(i, i) for i in ids) if _needs_members(item, scope) else None
         built.append(wire.territory_from_wire(item, names, emails, users))
     return tuple(built)
@@ -212,10 +212,10 @@ async def _member_ids(client: Reader, territory_id: str) -> list[str]:
 
 
 def _needs_members(raw: dict[str, Any], scope: Scope) -> bool:
-    key = territory_key(str(raw["name"]))
+    key = territory_key(wire.name_of(raw))
     if scope.members_of is None or key in set(scope.members_of):
         return True
-    if raw.get("reporting_to") is None:
+    if wire.is_root_territory(raw):
         return scope.root_members
     return scope.keep is not None and key not in set(scope.keep)
 
@@ -235,10 +235,10 @@ async def _rules(client: Reader, scope: Scope) -> _Rules:
         else client.list_sharing_rules(None)
     )
     roles, groups, raw = await _all(client.list_roles(), client.list_groups(), listing)
-    names = {str(r["id"]): str(r["name"]) for r in [*roles, *groups]}
+    names = {n.id: n.name for n in map(wire.named_from_wire, [*roles, *groups])}
     by_module: dict[str, list[SharingRule]] = {m: [] for m in modules or ()}
     for item in raw:
-        module = str((item.get("module") or {}).get("api_name") or (modules or ("",))[0])
+        module = wire.rule_module(item) or (modules or ("",))[0]
         if modules is None or module in modules:
             by_module.setdefault(module, []).append(wire.rule_from_wire(item, names))
     state = {m: tuple(sorted(r, key=lambda x: x.key)) for m, r in sorted(by_module.items())}

@@ -32,6 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from reconciler import wire
 from reconciler.client_base import BaseClient, Json
 from reconciler.errors import Unavailable
 from reconciler.responses import ItemResult, is_request_error, item_results
@@ -101,12 +102,7 @@ class RuleWrites(BaseClient):
         """Every module's `rule_computation_running`, by lower-cased API name."""
         answer = await self.session.call("GET", "settings/data_sharing")
         rows = answer.body.get("data_sharing") if isinstance(answer.body, dict) else None
-        found = {}
-        for row in rows if isinstance(rows, list) else []:
-            name = (row.get("module") or {}).get("api_name") if isinstance(row, dict) else None
-            if name is not None:
-                found[str(name).lower()] = bool(row.get("rule_computation_running"))
-        return found
+        return wire.computing_by_module(rows)
 
     async def _observe(self, module: str, since: float, target: float) -> tuple[bool, float, bool]:
         """Whether `module` is computing as seen at `target` or later, by a poll sent after

@@ -137,11 +137,52 @@ def defaults_from_wire(raw: list[Json]) -> dict[str, ShareType]:
 
 def computing(raw_defaults: list[Json], module: str) -> bool:
     """Whether Zoho is still recomputing sharing for `module`."""
-    return any(
-        bool(item.get("rule_computation_running"))
-        for item in raw_defaults
-        if item.get("module", {}).get("api_name") == module
-    )
+    return computing_by_module(raw_defaults).get(module.lower(), False)
+
+
+def computing_by_module(raw_defaults: Any) -> dict[str, bool]:
+    """Each module's `rule_computation_running`, by lower-cased API name."""
+    found: dict[str, bool] = {}
+    for row in raw_defaults if isinstance(raw_defaults, list) else []:
+        name = default_module(row) if isinstance(row, dict) else None
+        if name is not None:
+            found[name.lower()] = bool(row.get("rule_computation_running"))
+    return found
+
+
+def default_module(item: Json) -> str | None:
+    """The module API name of a data-sharing entry (read or written)."""
+    module = item.get("module")
+    name = module.get("api_name") if isinstance(module, dict) else None
+    return str(name) if name else None
+
+
+def ident(raw: Json) -> str:
+    """Any Zoho object's id, as the string Zoho sends."""
+    return str(raw["id"])
+
+
+def name_of(raw: Json) -> str:
+    return str(raw["name"])
+
+
+def is_root_territory(raw: Json) -> bool:
+    return raw.get("reporting_to") is None
+
+
+def rule_module(raw: Json) -> str | None:
+    """The module a listed sharing rule belongs to, when the listing says."""
+    return default_module(raw)
+
+
+def error_field(details: Any) -> str | None:
+    """The field a per-item error points at (`details.api_name`)."""
+    return details.get("api_name") if isinstance(details, dict) else None
+
+
+def error_path_index(details: Any) -> int | None:
+    """The URL segment a request-level error points at (`details.resource_path_index`)."""
+    return details.get("resource_path_index") if isinstance(details, dict) else None
 
 
 def rule_from_wire(raw: Json, names_by_id: Mapping[str, str]) -> SharingRule:
@@ -175,12 +216,15 @@ def _principal(raw: Json, names_by_id: Mapping[str, str]) -> Principal:
 
 
 def org_from_wire(raw: Json) -> Json:
-    """The few org facts the tool uses: id, name, edition."""
+    """The few org facts the tool uses: id, name, edition, users licensed."""
     license_details = raw.get("license_details") or {}
+    users = license_details.get("users_license_purchased")
     return {
         "id": str(raw.get("id") or ""),
         "name": str(raw.get("company_name") or ""),
         "edition": str(license_details.get("paid_type") or raw.get("edition") or ""),
+        "users": users if isinstance(users, int) and not isinstance(users, bool) else None,
+        "type": str(raw.get("type") or ""),
     }
 
 
