@@ -4,19 +4,14 @@ user would keep in git, which `config.load` reads back to the same state)."""
 
 from __future__ import annotations
 
-import io
 import random
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-from reconciler.export import criteria_yaml
+from reconciler.export import dump
 from reconciler.model import (
     Access,
     OrgState,
     Permission,
-    Principal,
     ShareType,
     SharingRule,
     Territory,
@@ -164,77 +159,5 @@ def _defaults(
 
 
 def yaml_text(state: OrgState) -> str:
-    """The YAML of `state`, written the way a person would: block style, flow lists."""
-    document = CommentedMap(version=1)
-    if state.territories is not None:
-        document["territories"] = _tree(state.territories)
-    if state.data_sharing is not None:
-        document["data_sharing"] = CommentedMap((m, s.value) for m, s in state.data_sharing.items())
-    if state.sharing_rules is not None:
-        document["sharing_rules"] = CommentedMap(
-            (m, CommentedSeq(_rule(r) for r in rules)) for m, rules in state.sharing_rules.items()
-        )
-    yaml = YAML(typ="rt")
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.width = 100
-    out = io.StringIO()
-    yaml.dump(document, out)
-    return out.getvalue()
-
-
-def _tree(territories: tuple[Territory, ...]) -> CommentedMap:
-    children: dict[str, list[Territory]] = {}
-    for t in territories:
-        if t.parent is not None:
-            children.setdefault(territory_key(t.parent), []).append(t)
-
-    def node(t: Territory) -> CommentedMap:
-        out = CommentedMap(name=t.name)
-        for key in ("previously", "manager", "permission", "description", "users"):
-            value = getattr(t, key)
-            if key in t.managed_fields() and value not in (None, ()):
-                out[key] = _flow(list(value)) if isinstance(value, tuple) else _plain(value)
-        for key in ("account_rule", "deal_rule", "lead_rule"):
-            if getattr(t, key) is not None:
-                out[key] = criteria_yaml(getattr(t, key))
-        below = children.get(t.key, [])
-        if below:
-            out["children"] = CommentedSeq(node(c) for c in below)
-        return out
-
-    return node(next(t for t in territories if t.is_root))
-
-
-def _rule(rule: SharingRule) -> CommentedMap:
-    out = CommentedMap(name=rule.name)
-    if rule.source is not None:
-        out["from"] = _principal(rule.source)
-    if rule.criteria is not None:
-        out["criteria"] = criteria_yaml(rule.criteria)
-    out["to"] = _principal(rule.target)
-    out["access"] = rule.access.value
-    out["superiors"] = rule.superiors
-    out["active"] = rule.active
-    return out
-
-
-def _principal(principal: Principal) -> CommentedMap:
-    out = CommentedMap()
-    if principal.name is None:
-        out["all_users"] = True
-    else:
-        out[principal.kind.value] = principal.name
-        if principal.subordinates:
-            out["subordinates"] = True
-    out.fa.set_flow_style()
-    return out
-
-
-def _plain(value: Any) -> Any:
-    return value.value if hasattr(value, "value") else value
-
-
-def _flow(items: list[Any]) -> CommentedSeq:
-    seq = CommentedSeq(items)
-    seq.fa.set_flow_style()
-    return seq
+    """The YAML of `state`, written the way a person would (only the keys it manages)."""
+    return dump(state, as_written=True)

@@ -34,18 +34,22 @@ DEFAULT = "Zoho's default"
 _INTEGER = re.compile(r"-?(0|[1-9][0-9]{0,17})")
 
 
-def dump(state: OrgState, header: str | None = None) -> str:
-    """The YAML text of `state`; `header` lines go after the schema comment."""
+def dump(state: OrgState, header: str | None = None, *, as_written: bool = False) -> str:
+    """The YAML text of `state`; `header` lines go after the schema comment.
+
+    A live org (the default) is written whole, leaving out only empty managers and
+    descriptions. `as_written` writes a desired state as a user would: exactly the keys it
+    manages, `null` included, and its `previously` names."""
     document = CommentedMap()
     document["version"] = 1
     if state.territories is not None:
-        document["territories"] = _tree(state.territories)
+        document["territories"] = _tree(state.territories, as_written)
     if state.data_sharing is not None:
         document["data_sharing"] = CommentedMap(sorted(state.data_sharing.items()))
         for module, share in sorted(state.data_sharing.items()):
             document["data_sharing"][module] = share.value
     if state.sharing_rules is not None:
-        document["sharing_rules"] = _rules(state.sharing_rules)
+        document["sharing_rules"] = _rules(state.sharing_rules, as_written)
     lines = [SCHEMA_COMMENT, *(header.splitlines() if header else [])]
     document.yaml_set_start_comment("\n".join(lines))
     out = io.StringIO()
@@ -58,6 +62,10 @@ def yaml_writer() -> YAML:
     yaml = YAML(typ="rt")
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 100
+    # `manager: null` says "no manager" plainly; ruamel would write `manager:`.
+    yaml.representer.add_representer(
+        type(None), lambda r, _: r.represent_scalar("tag:yaml.org,2002:null", "null")
+    )
     return yaml
 
 
@@ -67,41 +75,59 @@ def tidy(text: str) -> str:
     return "".join(line.rstrip() + "\n" for line in text.splitlines())
 
 
-def _tree(territories: tuple[Territory, ...]) -> CommentedMap:
+# The keys of a territory in the order `fmt` keeps them.
+FIELDS = (
+    "previously",
+    "manager",
+    "permission",
+    "description",
+    "users",
+    "account_rule",
+    "deal_rule",
+    "lead_rule",
+)
+ROOT_FIELDS = ("users",)
+
+
+def _tree(territories: tuple[Territory, ...], as_written: bool) -> CommentedMap:
     children: dict[str | None, list[Territory]] = {}
     for t in territories:
         children.setdefault(territory_key(t.parent) if t.parent else None, []).append(t)
     root = next(t for t in territories if t.is_root)
-    return _node(root, children)
+    return _node(root, children, as_written)
 
 
-def _node(territory: Territory, children: dict[str | None, list[Territory]]) -> CommentedMap:
+def _node(
+    territory: Territory, children: dict[str | None, list[Territory]], as_written: bool
+) -> CommentedMap:
     node = CommentedMap()
     node["name"] = territory.name
-    if not territory.is_root:
-        _territory_fields(node, territory)
-    elif territory.users is not None:
-        node["users"] = _flow(sorted(territory.users))
+    for key in ROOT_FIELDS if territory.is_root else FIELDS:
+        value = getattr(territory, key)
+        if _writes(territory, key, value, as_written):
+            node[key] = _field_yaml(key, value)
+    if not as_written and territory.permission is Permission.read_write_delete:
+        node.yaml_add_eol_comment(DEFAULT, "permission", column=0)
     below = sorted(children.get(territory.key, []), key=lambda t: t.key)
     if below:
-        node["children"] = CommentedSeq([_node(c, children) for c in below])
+        node["children"] = CommentedSeq([_node(c, children, as_written) for c in below])
     return node
 
 
-def _territory_fields(node: CommentedMap, territory: Territory) -> None:
-    if territory.manager is not None:
-        node["manager"] = territory.manager
-    node["permission"] = territory.permission.value
-    if territory.permission is Permission.read_write_delete:
-        node.yaml_add_eol_comment(DEFAULT, "permission", column=0)
-    if territory.description:
-        node["description"] = territory.description
-    if territory.users is not None:
-        node["users"] = _flow(sorted(territory.users))
-    for kind in ("account_rule", "deal_rule", "lead_rule"):
-        criteria = getattr(territory, kind)
-        if criteria is not None:
-            node[kind] = criteria_yaml(criteria)
+def _writes(territory: Territory, key: str, value: Any, as_written: bool) -> bool:
+    if as_written:
+        return key in territory.managed_fields() and not (key == "previously" and not value)
+    if key in ("previously", "manager", "description"):
+        return bool(value)
+    return key == "permission" or value is not None
+
+
+def _field_yaml(key: str, value: Any) -> Any:
+    if key in ("users", "previously"):
+        return _flow(sorted(value) if key == "users" else list(value))
+    if key.endswith("_rule") and value is not None:
+        return criteria_yaml(value)
+    return value.value if key == "permission" else value
 
 
 def criteria_yaml(criteria: Criteria) -> Any:
@@ -133,14 +159,15 @@ def _flow(items: list[Any]) -> CommentedSeq:
     return seq
 
 
-def _rules(rules: dict[str, tuple[SharingRule, ...]]) -> CommentedMap:
+def _rules(rules: dict[str, tuple[SharingRule, ...]], as_written: bool) -> CommentedMap:
     by_module = CommentedMap()
     for module, items in sorted(rules.items()):
-        by_module[module] = CommentedSeq([_rule(r) for r in sorted(items, key=lambda r: r.key)])
+        ordered = sorted(items, key=lambda r: r.key)
+        by_module[module] = CommentedSeq([_rule(r, as_written) for r in ordered])
     return by_module
 
 
-def _rule(rule: SharingRule) -> CommentedMap:
+def _rule(rule: SharingRule, as_written: bool) -> CommentedMap:
     node = CommentedMap()
     node["name"] = rule.name
     if rule.source is not None:
@@ -148,15 +175,17 @@ def _rule(rule: SharingRule) -> CommentedMap:
     if rule.criteria is not None:
         node["criteria"] = criteria_yaml(rule.criteria)
     node["to"] = _principal(rule.target)
-    node["access"] = rule.access.value
-    node["superiors"] = rule.superiors
-    node["active"] = rule.active
-    for key, is_default in (
-        ("access", rule.access is Access.read),
-        ("superiors", not rule.superiors),
-        ("active", rule.active),
-    ):
-        if is_default:
+    defaults = {
+        "access": rule.access is Access.read,
+        "superiors": not rule.superiors,
+        "active": rule.active,
+    }
+    for key, is_default in defaults.items():
+        if as_written and key not in rule.managed_fields():
+            continue
+        value = getattr(rule, key)
+        node[key] = value.value if key == "access" else value
+        if is_default and not as_written:
             node.yaml_add_eol_comment(DEFAULT, key, column=0)
     return node
 

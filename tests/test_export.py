@@ -87,3 +87,24 @@ def test_integers_are_written_plain_and_decimals_quoted() -> None:
 def test_unmanaged_sections_are_left_out() -> None:
     text = dump(OrgState(data_sharing={"Leads": ShareType.private}))
     assert "territories" not in text and "sharing_rules" not in text
+
+
+def test_a_desired_state_is_written_as_a_user_would(tmp_path: Path) -> None:
+    from tests.states import rule, want
+
+    desired = org(
+        want("Zylker"),
+        want("East", "Zylker", previously=("East Coast",), manager=None, users=["amy"]),
+        want("West", "Zylker", description="Sunset"),
+        sharing_rules={"Deals": (rule("R", access="read_write_delete"),)},
+    )
+    text = dump(desired, as_written=True)
+    assert "manager: null" in text and "previously: [East Coast]" in text
+    assert "permission" not in text and "superiors" not in text  # never stated
+    back = reload(tmp_path, text)
+    for name in ("East", "West"):
+        mine, theirs = desired.territory(name), back.territory(name)
+        assert mine is not None and theirs is not None
+        stated = mine.managed_fields() | {"previously"}  # config always records previously
+        assert stated == theirs.managed_fields()
+        assert mine == theirs
