@@ -36,6 +36,7 @@ RANKS = {
     "render": 80,
     "render_words": 78,
     "render_plan": 80,
+    "render_mermaid": 79,
     "render_markdown": 80,
     "export": 80,
     "fmt": 80,

@@ -11,16 +11,15 @@ from reconciler.model import OrgState
 from reconciler.origin import label
 from reconciler.plan import Plan, build, relabel
 from reconciler.render_markdown import (
-    DIAGRAM_NODES,
     LIMIT,
     MIN_LIMIT,
     code,
     detail_sections,
     fit,
-    mermaid_escape,
     plan_markdown,
     step_text,
 )
+from reconciler.render_mermaid import DIAGRAM_NODES, mermaid_escape
 from reconciler.render_words import NO_CHANGES, summary_line
 from tests.states import live_t, org, rule, want
 from tests.test_render_plan import DESIRED, LIVE, check_golden, labelled_plan, realistic_plan
