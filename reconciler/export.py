@@ -75,7 +75,7 @@ def tidy(text: str) -> str:
     return "".join(line.rstrip() + "\n" for line in text.splitlines())
 
 
-# The keys of a territory in the order `fmt` keeps them.
+# The keys of a territory, in the canonical order `export` writes and `fmt` keeps.
 FIELDS = (
     "previously",
     "manager",

@@ -24,14 +24,11 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from reconciler import yaml_comments
 from reconciler.config import Document, check_document
 from reconciler.errors import ConfigError, Diagnostic, ReconcilerError
-from reconciler.export import tidy, yaml_writer
+from reconciler.export import FIELDS, tidy, yaml_writer
 from reconciler.source import walk_files
 
 TOP = ("version", "territories", "data_sharing", "sharing_rules")
-TERRITORY = (
-    *("name", "parent", "previously", "manager", "permission", "description", "users"),
-    *("account_rule", "deal_rule", "lead_rule", "children"),
-)
+TERRITORY = ("name", "parent", *FIELDS, "children")
 RULE = ("name", "from", "criteria", "to", "access", "superiors", "active")
 CONDITION = ("field",)  # then its comparator
 PRINCIPAL = ("role", "group", "all_users", "subordinates")

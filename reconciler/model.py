@@ -235,16 +235,6 @@ def territory_key(name: str) -> str:
     return name.strip().casefold()
 
 
-TERRITORY_FIELDS = (
-    "parent",
-    "manager",
-    "permission",
-    "description",
-    "users",
-    "account_rule",
-    "deal_rule",
-    "lead_rule",
-)
 RULE_KINDS = {"account_rule": "Accounts", "deal_rule": "Deals", "lead_rule": "Leads"}
 
 
