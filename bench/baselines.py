@@ -25,11 +25,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.calls import Calls, Unresolved, call_for, resolve
+from reconciler.apply.calls import Calls, Unresolved, call_for, resolve
 from reconciler.errors import ApiError
 from reconciler.model import OrgState
-from reconciler.plan import Plan
-from reconciler.steps import (
+from reconciler.plan.build import Plan
+from reconciler.plan.steps import (
     CreateTerritories,
     DeleteTerritories,
     Ref,

@@ -42,10 +42,10 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-from reconciler.diff import Changes, TerritoryChange
 from reconciler.live import Scope, lower_bound
 from reconciler.model import OrgState, territory_key
-from reconciler.steps import Limits, RuleFlag, RuleWrite, SetDefaults, Step
+from reconciler.plan.diff import Changes, TerritoryChange
+from reconciler.plan.steps import Limits, RuleFlag, RuleWrite, SetDefaults, Step
 
 Edge = tuple[str, str]
 
@@ -132,7 +132,7 @@ def cover_size(edges: Iterable[Edge], current_user: str | None = None) -> int:
     """Size of a minimum vertex cover of the bipartite (territory, user) graph, the pairs of
     `current_user` having to be covered by their territory. Computed as |forced territories|
     + a maximum matching of the rest (König), with a plain augmenting-path search: an
-    implementation independent of reconciler.cover."""
+    implementation independent of reconciler.plan.cover."""
     edges = set(edges)
     forced = {t for t, u in edges if u == current_user}
     adjacency: dict[str, list[str]] = defaultdict(list)

@@ -102,12 +102,12 @@ class Replay:
 def plan_offline(recording: Path, config: Path) -> dict[str, Any]:
     """Run the `plan` command's steps with the recorded org; CPU seconds per step."""
     started = _cpu()
-    from reconciler import resolve
-    from reconciler.config import load
-    from reconciler.diff import diff
+    from reconciler.config import names as resolve
+    from reconciler.config.load import load
     from reconciler.live import Scope, read
-    from reconciler.plan import build
-    from reconciler.render_plan import plan_text
+    from reconciler.plan.build import build
+    from reconciler.plan.diff import diff
+    from reconciler.render.text import plan_text
 
     phases: dict[str, float] = {"imports": _cpu() - started}
     replay: Any = Replay(recording)  # a Reader: its methods are looked up by name
@@ -189,8 +189,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tracemalloc", action="store_true")
     args = parser.parse_args(argv)
     if args.tracemalloc:
-        import reconciler.plan  # noqa: F401  (imports are not the plan's memory)
-        import reconciler.render_plan  # noqa: F401
+        import reconciler.plan.build  # noqa: F401  (imports are not the plan's memory)
+        import reconciler.render.text  # noqa: F401
 
         tracemalloc.start()
         result = plan_offline(args.recording, args.config)

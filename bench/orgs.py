@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from reconciler.export import dump
+from reconciler.config.export import dump
 from reconciler.model import (
     Access,
     OrgState,

@@ -25,14 +25,15 @@ from bench import baselines, bounds
 from bench.generate import Generated, Size
 from bench.measure import Recorder
 from bench.server import Served, copy, create, serve
-from reconciler import resolve, workflow
-from reconciler.apply import execute
-from reconciler.client import ZohoClient
-from reconciler.diff import diff
+from reconciler.apply.run import execute
+from reconciler.cli import workflow
+from reconciler.config import names as resolve
 from reconciler.live import Scope, read
 from reconciler.model import OrgState
-from reconciler.plan import Plan, build
-from reconciler.retry import DEFAULT_POLICY
+from reconciler.plan.build import Plan, build
+from reconciler.plan.diff import diff
+from reconciler.zoho.client import ZohoClient
+from reconciler.zoho.retry import DEFAULT_POLICY
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reconciler.sandbox import Sandbox, SandboxSettings, Seed, create_app, read_stats
-from reconciler.target import SANDBOX_CREDENTIALS
+from reconciler.zoho.target import SANDBOX_CREDENTIALS
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -32,7 +32,6 @@ from collections.abc import Awaitable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from reconciler import wire
 from reconciler.model import (
     RULE_KINDS,
     Directory,
@@ -42,7 +41,8 @@ from reconciler.model import (
     Territory,
     territory_key,
 )
-from reconciler.slots import PRIORITY
+from reconciler.zoho import wire
+from reconciler.zoho.slots import PRIORITY
 
 T = TypeVar("T")
 PAGE = 200
@@ -101,7 +101,7 @@ def criteria_modules(desired: OrgState) -> tuple[str, ...]:
 
 
 class Reader(Protocol):
-    """The client methods `read` uses (reconciler.client.ZohoClient provides them)."""
+    """The client methods `read` uses (reconciler.zoho.client.ZohoClient provides them)."""
 
     async def get_org(self) -> dict[str, Any]: ...
     async def list_users(self, type_: str = ...) -> list[dict[str, Any]]: ...

@@ -25,11 +25,11 @@ from typing import Any
 import httpx
 from click.testing import CliRunner, Result
 
-from reconciler.auth import Credentials
-from reconciler.cli import main
+from reconciler.cli.main import main
 from reconciler.sandbox import Sandbox, SandboxTransport, serve_in_thread
 from reconciler.sandbox.seed import Seed, SeedClient, SeedRefreshToken, demo_seed
-from reconciler.target import VARIABLES, sandbox_target
+from reconciler.zoho.auth import Credentials
+from reconciler.zoho.target import VARIABLES, sandbox_target
 
 ROOT = Path(__file__).parent.parent
 EXAMPLE = ROOT / "examples" / "territories.yaml"

@@ -16,9 +16,6 @@ from typing import Any
 
 import httpx
 
-from reconciler.auth import Auth, Credentials
-from reconciler.client import ZohoClient
-from reconciler.retry import RetryPolicy
 from reconciler.sandbox import (
     IN_PROCESS_URL,
     Sandbox,
@@ -27,6 +24,9 @@ from reconciler.sandbox import (
     serve_in_thread,
 )
 from reconciler.sandbox.seed import SeedRefreshToken, demo_seed
+from reconciler.zoho.auth import Auth, Credentials
+from reconciler.zoho.client import ZohoClient
+from reconciler.zoho.retry import RetryPolicy
 
 START = 1_750_000_000.0
 DEMO = ("sandbox", "sandbox-secret", "sandbox-refresh")

@@ -22,16 +22,16 @@ from typing import Any
 
 import httpx
 
-from reconciler import workflow
-from reconciler.apply import Report
-from reconciler.client import ZohoClient
-from reconciler.config import Config, load, load_documents
+from reconciler.apply.run import Report
+from reconciler.cli import workflow
+from reconciler.config.load import Config, load, load_documents
 from reconciler.live import Scope, read
 from reconciler.model import OrgState
-from reconciler.planfile import SavedPlan
-from reconciler.retry import RetryPolicy
+from reconciler.plan.file import SavedPlan
 from reconciler.sandbox import IN_PROCESS_URL, Sandbox, SandboxSettings, SandboxTransport
-from reconciler.target import sandbox_target
+from reconciler.zoho.client import ZohoClient
+from reconciler.zoho.retry import RetryPolicy
+from reconciler.zoho.target import sandbox_target
 from tests.clients import SandboxClock, Time
 
 SCENARIOS = Path(__file__).parent / "scenarios"

@@ -13,8 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from reconciler.client import ZohoClient
 from reconciler.sandbox import SandboxSettings, Seed, load_seed
+from reconciler.zoho.client import ZohoClient
 
 RICH_SEED = Path(__file__).parent / "fixtures" / "rich_seed.yaml"
 # Rule writes start a recomputation window that refuses the next write to the module; the

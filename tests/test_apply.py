@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from reconciler import workflow
-from reconciler.apply import Report, StepReport, execute
-from reconciler.plan import Plan
-from reconciler.retry import RetryPolicy
+from reconciler.apply.run import Report, StepReport, execute
+from reconciler.cli import workflow
+from reconciler.plan.build import Plan
+from reconciler.plan.steps import Step
 from reconciler.sandbox import SandboxSettings
-from reconciler.steps import Step
+from reconciler.zoho.retry import RetryPolicy
 from tests.harness import POLICY, Org, failures, open_org, scenario
 
 pytestmark = pytest.mark.anyio

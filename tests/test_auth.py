@@ -8,13 +8,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reconciler.auth import Auth, Credentials
-from reconciler.client import ZohoClient
-from reconciler.domains import check_api_domain, data_centre_of
 from reconciler.errors import BadResponse, TargetError, Unavailable
-from reconciler.redact import MASK, redact, register
 from reconciler.sandbox import IN_PROCESS_URL, Sandbox, SandboxSettings
-from reconciler.target import CREDENTIALS, from_env, resolve, sandbox_target
+from reconciler.zoho.auth import Auth, Credentials
+from reconciler.zoho.client import ZohoClient
+from reconciler.zoho.domains import check_api_domain, data_centre_of
+from reconciler.zoho.redact import MASK, redact, register
+from reconciler.zoho.target import CREDENTIALS, from_env, resolve, sandbox_target
 from tests.clients import DEMO, world
 
 CREDS = {"ZOHO_CLIENT_ID": "1000.CLIENT", "ZOHO_CLIENT_SECRET": "s3cret-value-xyz"}

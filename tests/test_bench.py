@@ -16,9 +16,9 @@ from bench.bounds import cover_size
 from bench.generate import FAST, REFERENCE, generate, level_sizes
 from bench.orgs import reorg, yaml_text
 from bench.report import SECTIONS, TITLES
-from reconciler.config import load
-from reconciler.cover import min_cover
+from reconciler.config.load import load
 from reconciler.model import DATA_SHARING_MODULES, OrgState, territory_key
+from reconciler.plan.cover import min_cover
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = (

@@ -13,12 +13,13 @@ from collections import Counter
 
 import pytest
 
-from reconciler import planfile, workflow
-from reconciler.apply import execute
+from reconciler.apply.run import execute
+from reconciler.cli import workflow
 from reconciler.live import lower_bound, read
-from reconciler.planfile import SavedPlan
+from reconciler.plan import file as planfile
+from reconciler.plan.file import SavedPlan
+from reconciler.plan.steps import Action
 from reconciler.sandbox import SandboxSettings
-from reconciler.steps import Action
 from tests.harness import Org, failures, open_org, scenario, yaml
 
 pytestmark = pytest.mark.anyio

@@ -18,7 +18,7 @@ import click
 import pytest
 from ruamel.yaml import YAML
 
-from reconciler.cli import main
+from reconciler.cli.main import main
 
 ROOT = Path(__file__).parent.parent
 GITHUB = sorted((ROOT / "examples" / "ci" / "github").glob("*.yml"))

@@ -9,7 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from reconciler.cli import Commands, main
+from reconciler.cli.main import Commands, main
 
 ROOT = Path(__file__).parent.parent
 EXAMPLE = ROOT / "examples" / "territories.yaml"

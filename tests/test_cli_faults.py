@@ -18,8 +18,8 @@ import httpx
 import pytest
 from click.testing import Result
 
-from reconciler.auth import Credentials
 from reconciler.sandbox import IN_PROCESS_URL, SandboxTransport
+from reconciler.zoho.auth import Credentials
 from tests.cli_orgs import EXAMPLE, CliOrg, cli_org
 from tests.clients import Recorder
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from reconciler.cli import main
-from reconciler.plan import FORMAT_VERSION
+from reconciler.cli.main import main
+from reconciler.plan.build import FORMAT_VERSION
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "territories.yaml"
 

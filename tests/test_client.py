@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from reconciler.client import ZohoClient, concurrency_for_edition
-from reconciler.domains import USER_AGENT
 from reconciler.errors import ApiError, AuthError, Rejected, Unavailable
-from reconciler.retry import RetryPolicy
 from reconciler.sandbox import SandboxSettings
+from reconciler.zoho.client import ZohoClient, concurrency_for_edition
+from reconciler.zoho.domains import USER_AGENT
+from reconciler.zoho.retry import RetryPolicy
 from tests.clients import World, world
 
 pytestmark = pytest.mark.anyio

@@ -19,8 +19,8 @@ from reconciler.errors import (
     Rejected,
     Unavailable,
 )
-from reconciler.retry import MaybeApplied, RetryPolicy
 from reconciler.sandbox import SandboxSettings
+from reconciler.zoho.retry import MaybeApplied, RetryPolicy
 from tests.clients import DEMO, NARROW_REFRESH, World, narrow_seed, world
 
 pytestmark = pytest.mark.anyio

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from reconciler.client import ZohoClient
-from reconciler.retry import RetryPolicy
 from reconciler.sandbox import SandboxSettings
+from reconciler.zoho.client import ZohoClient
+from reconciler.zoho.retry import RetryPolicy
 from tests.clients import World, world
 
 pytestmark = pytest.mark.anyio

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from reconciler.apply import chain_below
+from reconciler.apply.run import chain_below
 from reconciler.live import Scope, read
-from reconciler.slots import PRIORITY, Slots
-from reconciler.steps import Action, Ref, RuleFlag, TerritoryUsers
+from reconciler.plan.steps import Action, Ref, RuleFlag, TerritoryUsers
+from reconciler.zoho.slots import PRIORITY, Slots
 
 pytestmark = pytest.mark.anyio
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.config import check_document, load, load_documents
+from reconciler.config.load import check_document, load, load_documents
 from reconciler.errors import ConfigError, Diagnostic
 from reconciler.model import Group, OrgState, Permission, PrincipalKind, ShareType
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from reconciler.config import KNOWN_KEYS, load
+from reconciler.config.load import KNOWN_KEYS, load
 from reconciler.errors import ConfigError
 
 EXAMPLE = (Path(__file__).parent.parent / "examples" / "territories.yaml").read_text()

@@ -7,7 +7,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.cover import min_cover
+from reconciler.plan.cover import min_cover
 
 edges_strategy = st.lists(
     st.tuples(st.sampled_from("ABCDE"), st.sampled_from(["u1", "u2", "u3", "u4", "u5"])),

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from reconciler.diff import diff
 from reconciler.model import Group, OrgState, Principal, PrincipalKind, ShareType
+from reconciler.plan.diff import diff
 from tests.states import cond, live_rule, live_t, org, rule, user, want
 
 LIVE = org(

@@ -13,16 +13,16 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from reconciler import doctor
-from reconciler.auth import Credentials
-from reconciler.cli import main
-from reconciler.client import ZohoClient
-from reconciler.doctor import Check, Status, diagnose, grants
-from reconciler.render_doctor import doctor_text
+from reconciler.cli.main import main
+from reconciler.cli.workflow import Connection
+from reconciler.doctor import probes as doctor
+from reconciler.doctor.probes import Check, Status, diagnose, grants
+from reconciler.render.doctor import doctor_text
 from reconciler.sandbox import Sandbox, SandboxSettings, SandboxTransport
 from reconciler.sandbox.seed import SeedRefreshToken, demo_seed
-from reconciler.target import SANDBOX_CREDENTIALS, VARIABLES, sandbox_target
-from reconciler.workflow import Connection
+from reconciler.zoho.auth import Credentials
+from reconciler.zoho.client import ZohoClient
+from reconciler.zoho.target import SANDBOX_CREDENTIALS, VARIABLES, sandbox_target
 
 Wrap = Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport]
 NAMES = [

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reconciler.config import load
-from reconciler.diff import diff
-from reconciler.export import SCHEMA_COMMENT, dump
+from reconciler.config.export import SCHEMA_COMMENT, dump
+from reconciler.config.load import load
 from reconciler.model import Group, OrgState, Principal, PrincipalKind, ShareType
+from reconciler.plan.diff import diff
 from tests.states import cond, live_rule, live_t, org, user
 
 RICH = org(

@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reconciler.client import ZohoClient
 from reconciler.sandbox import SandboxTransport
-from reconciler.target import sandbox_target
+from reconciler.zoho.client import ZohoClient
+from reconciler.zoho.target import sandbox_target
 from tests.cli_orgs import CliOrg, cli_org
 from tests.rich_org import SETTINGS, enrich, rich_seed
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from reconciler.cli import main
-from reconciler.config import load, load_documents
+from reconciler.cli.main import main
+from reconciler.config.export import dump
+from reconciler.config.fmt import format_document
+from reconciler.config.load import load, load_documents
 from reconciler.errors import ConfigError, ReconcilerError
-from reconciler.export import dump
-from reconciler.fmt import format_document
 from tests.states import live_t, org
 from tests.test_export import RICH
 

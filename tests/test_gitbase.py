@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.config.git import load_at
 from reconciler.errors import ConfigError, GitError
-from reconciler.gitbase import load_at
 
 TREE = "version: 1\nterritories:\n  name: Zylker\n  children:\n    - name: {name}\n"
 GRAFT = "version: 1\nterritories:\n  name: {name}\n  parent: Zylker\n"

@@ -16,58 +16,81 @@ RANKS = {
     "__init__": 0,
     "errors": 0,
     "model": 10,
-    "cover": 10,
-    "source": 20,
-    "yaml_comments": 20,
-    "document": 20,
-    "explain": 30,
-    "config_tree": 30,
-    "config": 40,
-    "steps": 40,
-    "wire": 40,
-    "diff": 50,
-    "origin": 60,
-    "resolve": 50,
-    "schedule": 60,
-    "schedule_members": 65,
-    "schedule_rules": 65,
-    "plan": 70,
-    "planfile": 75,
-    "render": 80,
-    "render_words": 78,
-    "render_plan": 80,
-    "render_mermaid": 79,
-    "render_markdown": 80,
-    "export": 80,
-    "fmt": 80,
-    "redact": 5,
-    "domains": 45,
-    "retry": 45,
-    "slots": 45,
-    "responses": 46,
-    "auth": 50,
-    "target": 55,
-    "session": 56,
-    "client_base": 57,
-    "rule_writes": 58,
-    "client": 60,
+    "plan.cover": 10,
+    "config.source": 20,
+    "config.comments": 20,
+    "config.document": 20,
+    "config.explain": 30,
+    "config.tree": 30,
+    "config.load": 40,
+    "plan.steps": 40,
+    "zoho.wire": 40,
+    "plan.diff": 50,
+    "plan.origin": 60,
+    "config.names": 50,
+    "plan.territories": 60,
+    "plan.members": 65,
+    "plan.rules": 65,
+    "plan.build": 70,
+    "plan.file": 75,
+    "render.diagnostics": 80,
+    "render.words": 78,
+    "render.text": 80,
+    "render.mermaid": 79,
+    "render.markdown": 80,
+    "config.export": 80,
+    "config.fmt": 80,
+    "zoho.redact": 5,
+    "zoho.domains": 45,
+    "zoho.retry": 45,
+    "zoho.slots": 45,
+    "zoho.responses": 46,
+    "zoho.auth": 50,
+    "zoho.target": 55,
+    "zoho.session": 56,
+    "zoho.base": 57,
+    "zoho.rule_writes": 58,
+    "zoho.client": 60,
     "live": 70,
-    "doctor": 80,
-    "calls": 75,
-    "apply": 80,
-    "gitbase": 80,
-    "progress": 90,
-    "render_report": 85,
-    "render_doctor": 85,
-    "workflow": 90,
-    "cli": 100,
-    "cli_org": 101,
+    "doctor.probes": 80,
+    "apply.calls": 75,
+    "apply.run": 80,
+    "config.git": 80,
+    "render.progress": 90,
+    "render.report": 85,
+    "render.doctor": 85,
+    "cli.workflow": 90,
+    "cli.main": 100,
+    "cli.org": 101,
     "__main__": 110,
 }
-PURE = {"model", "source", "document", "explain", "config_tree", "config", "wire", "resolve"}
-PURE |= {"diff", "plan", "planfile", "render", "render_plan", "render_markdown", "export", "fmt"}
-PURE |= {"steps", "cover", "schedule", "schedule_members", "schedule_rules", "render_words"}
-PURE |= {"render_report", "origin", "yaml_comments"}
+PURE = {
+    "model",
+    "config.source",
+    "config.document",
+    "config.explain",
+    "config.tree",
+    "config.load",
+    "zoho.wire",
+    "config.names",
+    "plan.diff",
+    "plan.build",
+    "plan.file",
+    "render.diagnostics",
+    "render.text",
+    "render.markdown",
+    "config.export",
+    "config.fmt",
+    "plan.steps",
+    "plan.cover",
+    "plan.territories",
+    "plan.members",
+    "plan.rules",
+    "render.words",
+    "render.report",
+    "plan.origin",
+    "config.comments",
+}
 NETWORK_AND_CLI = {"httpx", "click", "starlette", "uvicorn"}
 
 
@@ -84,11 +107,19 @@ def imports(path: Path) -> set[str]:
 
 
 def own(names: set[str]) -> set[str]:
-    inner = {n.split(".")[1] for n in names if n.startswith("reconciler.") and n.count(".") >= 1}
-    return {n for n in inner if (PACKAGE / f"{n}.py").exists() or (PACKAGE / n).is_dir()}
+    inner = {n.removeprefix("reconciler.") for n in names if n.startswith("reconciler.")}
+    return {n for n in inner if n in MODULES}
 
 
-MODULES = sorted(p.stem for p in PACKAGE.glob("*.py"))
+def path_of(module: str) -> Path:
+    return PACKAGE / (module.replace(".", "/") + ".py")
+
+
+MODULES = sorted(
+    ".".join(p.relative_to(PACKAGE).with_suffix("").parts)
+    for p in PACKAGE.rglob("*.py")
+    if "sandbox" not in p.parts and p.name != "__init__.py"
+)
 
 
 @pytest.mark.parametrize("module", MODULES)
@@ -98,25 +129,23 @@ def test_module_has_a_layer(module: str) -> None:
 
 @pytest.mark.parametrize("module", MODULES)
 def test_no_upward_imports(module: str) -> None:
-    found = own(imports(PACKAGE / f"{module}.py")) - {"sandbox"}
+    found = own(imports(path_of(module)))
     upward = {name for name in found if RANKS.get(name, 99) > RANKS.get(module, -1)}
     assert not upward, f"reconciler.{module} imports higher layers: {sorted(upward)}"
 
 
 @pytest.mark.parametrize("module", sorted(PURE & set(MODULES)))
 def test_pure_core_does_no_io_libraries(module: str) -> None:
-    roots = {name.split(".")[0] for name in imports(PACKAGE / f"{module}.py")}
+    roots = {name.split(".")[0] for name in imports(path_of(module))}
     assert not roots & NETWORK_AND_CLI, f"reconciler.{module} imports {roots & NETWORK_AND_CLI}"
-    assert "reconciler.sandbox" not in imports(PACKAGE / f"{module}.py")
+    assert "reconciler.sandbox" not in imports(path_of(module))
 
 
 def test_only_cli_uses_the_sandbox() -> None:
     users = {
-        m
-        for m in MODULES
-        if any(n.startswith("reconciler.sandbox") for n in imports(PACKAGE / f"{m}.py"))
+        m for m in MODULES if any(n.startswith("reconciler.sandbox") for n in imports(path_of(m)))
     }
-    assert users <= {"cli", "target"}, users
+    assert users <= {"cli.main", "zoho.target"}, users
 
 
 def test_sandbox_imports_nothing_else_of_reconciler() -> None:

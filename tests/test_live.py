@@ -11,11 +11,11 @@ from typing import Any
 import httpx
 import pytest
 
-from reconciler.client import ZohoClient
 from reconciler.live import Scope, lower_bound, read
 from reconciler.model import territory_key
 from reconciler.sandbox import Sandbox, SandboxTransport, Seed, demo_seed
-from reconciler.target import sandbox_target
+from reconciler.zoho.client import ZohoClient
+from reconciler.zoho.target import sandbox_target
 from tests.rich_org import SETTINGS, enrich, rich_seed
 
 pytestmark = pytest.mark.anyio

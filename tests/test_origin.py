@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.diff import Changes, diff
 from reconciler.model import OrgState, ShareType
-from reconciler.origin import label, labelled, only
-from reconciler.plan import build, relabel
-from reconciler.planfile import Base, SavedPlan, Target, dumps, loads
+from reconciler.plan.build import build, relabel
+from reconciler.plan.diff import Changes, diff
+from reconciler.plan.file import Base, SavedPlan, Target, dumps, loads
+from reconciler.plan.origin import label, labelled, only
 from tests.states import cond, live_rule, live_t, org, rule, user, want
 
 ROOT = Path(__file__).parent.parent

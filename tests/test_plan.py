@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.diff import diff
 from reconciler.model import OrgState, ShareType, territory_key
-from reconciler.plan import Plan, Safety, build, changed_since, fingerprints
-from reconciler.steps import Action, Limits, Ref
+from reconciler.plan.build import Plan, Safety, build, changed_since, fingerprints
+from reconciler.plan.diff import diff
+from reconciler.plan.steps import Action, Limits, Ref
 from tests.states import EMAILS, live_rule, live_t, org, rule, user, want
 
 

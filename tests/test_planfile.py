@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from reconciler.diff import diff
 from reconciler.errors import PlanFileError
-from reconciler.plan import build
-from reconciler.planfile import SavedPlan, Target, dumps, loads
-from reconciler.steps import Action
+from reconciler.plan.build import build
+from reconciler.plan.diff import diff
+from reconciler.plan.file import SavedPlan, Target, dumps, loads
+from reconciler.plan.steps import Action
 from tests.states import live_rule, live_t, org, rule, user, want
 
 LIVE = org(

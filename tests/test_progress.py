@@ -6,11 +6,11 @@ from __future__ import annotations
 import io
 import re
 
-from reconciler.apply import Status, StepReport
-from reconciler.diff import Changes
-from reconciler.plan import Plan, Summary
-from reconciler.progress import BarProgress, PlainProgress
-from reconciler.steps import Action, SetDefaults
+from reconciler.apply.run import Status, StepReport
+from reconciler.plan.build import Plan, Summary
+from reconciler.plan.diff import Changes
+from reconciler.plan.steps import Action, SetDefaults
+from reconciler.render.progress import BarProgress, PlainProgress
 
 STEPS = tuple(
     SetDefaults(id=i, level=level, action=Action.set_defaults, items=())

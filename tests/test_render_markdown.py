@@ -6,11 +6,11 @@ import re
 
 import pytest
 
-from reconciler.diff import diff
 from reconciler.model import OrgState
-from reconciler.origin import label
-from reconciler.plan import Plan, build, relabel
-from reconciler.render_markdown import (
+from reconciler.plan.build import Plan, build, relabel
+from reconciler.plan.diff import diff
+from reconciler.plan.origin import label
+from reconciler.render.markdown import (
     LIMIT,
     MIN_LIMIT,
     code,
@@ -19,8 +19,8 @@ from reconciler.render_markdown import (
     plan_markdown,
     step_text,
 )
-from reconciler.render_mermaid import DIAGRAM_NODES, mermaid_escape
-from reconciler.render_words import NO_CHANGES, summary_line
+from reconciler.render.mermaid import DIAGRAM_NODES, mermaid_escape
+from reconciler.render.words import NO_CHANGES, summary_line
 from tests.states import live_t, org, rule, want
 from tests.test_render_plan import DESIRED, LIVE, check_golden, labelled_plan, realistic_plan
 

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.diff import diff
 from reconciler.model import Criteria, Group, OrgState, Principal, PrincipalKind, ShareType
-from reconciler.origin import label
-from reconciler.plan import Plan, Summary, build, relabel
-from reconciler.planfile import SavedPlan, Target, dumps, loads
-from reconciler.render_plan import plan_text
-from reconciler.render_words import criteria_text, no_changes_text, summary_line
-from reconciler.steps import Action
+from reconciler.plan.build import Plan, Summary, build, relabel
+from reconciler.plan.diff import diff
+from reconciler.plan.file import SavedPlan, Target, dumps, loads
+from reconciler.plan.origin import label
+from reconciler.plan.steps import Action
+from reconciler.render.text import plan_text
+from reconciler.render.words import criteria_text, no_changes_text, summary_line
 from tests.states import cond, live_rule, live_t, org, rule, user, want
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -6,8 +6,8 @@ import io
 import json
 from pathlib import Path
 
-from reconciler.apply import ItemReport, Report, StepReport
-from reconciler.render_report import report_json, report_text
+from reconciler.apply.run import ItemReport, Report, StepReport
+from reconciler.render.report import report_json, report_text
 
 DOC = Path(__file__).parent.parent / "docs" / "apply.md"
 REPORT = Report(

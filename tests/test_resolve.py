@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.config import load
+from reconciler.config.load import load
+from reconciler.config.names import check
 from reconciler.errors import UnresolvedNames
 from reconciler.model import Directory, Named
-from reconciler.resolve import check
 from tests.states import live_t, org
 
 CONFIG = """\

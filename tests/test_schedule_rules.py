@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from reconciler.diff import diff
 from reconciler.model import OrgState, Principal, PrincipalKind
-from reconciler.plan import build
+from reconciler.plan.build import build
+from reconciler.plan.diff import diff
 from tests.harness import Org, config
 from tests.states import live_rule, org, rule
 

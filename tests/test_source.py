@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler import source
+from reconciler.config import source
 from tests.test_config_fuzz import documents, dump, keys, mutated_example
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "territories.yaml"

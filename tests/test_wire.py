@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler import wire
 from reconciler.model import Group, PrincipalKind, ShareType
-from reconciler.steps import NewTerritory, PrincipalRef, Ref, RulePayload, TerritoryUpdate
+from reconciler.plan.steps import NewTerritory, PrincipalRef, Ref, RulePayload, TerritoryUpdate
+from reconciler.zoho import wire
 from tests.states import cond
 
 TERRITORY = {

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from reconciler import planfile, workflow
+from reconciler.cli import workflow
 from reconciler.errors import PlanFileError, StalePlan, UnsafePlan
-from reconciler.planfile import SavedPlan
+from reconciler.plan import file as planfile
+from reconciler.plan.file import SavedPlan
 from tests.harness import Org, failures, scenario, yaml
 
 pytestmark = pytest.mark.anyio

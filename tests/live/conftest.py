@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import workflow
-from reconciler.target import CREDENTIALS
+from reconciler.cli import workflow
+from reconciler.zoho.target import CREDENTIALS
 
 HERE = Path(__file__).parent
 

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.config import Config, load
-from reconciler.diff import Changes
-from reconciler.doctor import Status, diagnose
-from reconciler.export import dump
+from reconciler.cli.workflow import Connection, apply_saved, make_plan
+from reconciler.config.export import dump
+from reconciler.config.load import Config, load
+from reconciler.doctor.probes import Status, diagnose
 from reconciler.live import Scope, lower_bound, read
 from reconciler.model import OrgState, Permission, Territory
-from reconciler.workflow import Connection, apply_saved, make_plan
+from reconciler.plan.diff import Changes
 
 pytestmark = [pytest.mark.anyio, pytest.mark.live]
 PREFIX = "reconciler-live-test-"

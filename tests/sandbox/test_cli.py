@@ -13,7 +13,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from reconciler.cli import main
+from reconciler.cli.main import main
 from reconciler.sandbox import Sandbox
 from reconciler.sandbox.cli import sandbox as sandbox_group
 

@@ -1,0 +1,233 @@
+"""The command line: the only composition root. Each command parses its arguments, calls one
+library function, renders the result to a stream and returns an exit code."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from reconciler import __version__
+from reconciler.errors import ConfigError, PlanFileError, ReconcilerError, StalePlan, UnsafePlan
+from reconciler.zoho.redact import redact
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+SCHEMA_PATH = Path("schemas/reconciler.schema.json")
+
+
+def reports_errors(command: F) -> F:
+    """Turn the tool's exceptions into a message on stderr and exit code 1."""
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ConfigError as exc:
+            from reconciler.render import diagnostics as render
+
+            render.diagnostics_text(exc.diagnostics, sys.stderr)
+            if os.environ.get("GITHUB_ACTIONS") == "true":
+                render.github_annotations(exc.diagnostics, sys.stdout)
+            sys.exit(EXIT_ERROR)
+        except StalePlan as exc:
+            lines = "\n".join(f"  - {what}" for what in exc.changed)
+            click.echo(f"error: {exc}:\n{lines}", err=True)
+            sys.exit(EXIT_ERROR)
+        except UnsafePlan as exc:
+            reasons = "\n".join(f"  - {why}" for why in exc.reasons)
+            click.echo(f"error: refusing to apply: the plan\n{reasons}", err=True)
+            sys.exit(EXIT_ERROR)
+        except (ReconcilerError, PlanFileError) as exc:
+            click.echo(f"error: {redact(str(exc))}", err=True)
+            sys.exit(EXIT_ERROR)
+        except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException):
+            raise
+        except Exception as exc:
+            # A bug of ours: say so plainly. The traceback only on request.
+            if os.environ.get("RECONCILER_DEBUG"):
+                raise
+            click.echo(
+                f"internal error: {type(exc).__name__}: {redact(str(exc))}\n"
+                "This is a bug in reconciler; set RECONCILER_DEBUG=1 to see the traceback.",
+                err=True,
+            )
+            sys.exit(EXIT_ERROR)
+
+    return run  # type: ignore[return-value]
+
+
+class Commands(click.Group):
+    """Loads a command's module when the command is used, so `--help` starts fast."""
+
+    # name -> (module, the first line of its docstring); a test keeps the lines true.
+    lazy = {
+        "plan": (
+            "reconciler.cli.org",
+            "Show what apply would change in the org to match the configuration.",
+        ),
+        "apply": (
+            "reconciler.cli.org",
+            "Make the change: a saved plan exactly, or a fresh plan after you confirm it.",
+        ),
+        "export": (
+            "reconciler.cli.org",
+            "Write the live org as YAML, to adopt an org that already has territories.",
+        ),
+        "doctor": (
+            "reconciler.cli.org",
+            "Check that the org is ready: credentials, scopes, edition, Territory Management.",
+        ),
+        "sandbox": (
+            "reconciler.sandbox.cli",
+            "The local Zoho CRM stand-in: serve it, reset it, read its request log.",
+        ),
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in self.lazy and name not in self.commands:
+                rows.append((name, self.lazy[name][1]))
+            else:
+                command = self.commands[name]
+                rows.append((name, command.get_short_help_str(limit=formatter.width)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy and name not in self.commands:
+            module = importlib.import_module(self.lazy[name][0])
+            command = getattr(module, name)
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="reconciler")
+def main() -> None:
+    """Config-as-code for Zoho CRM territories, memberships and data sharing.
+
+    \b
+    Example:
+        reconciler validate org/
+        reconciler plan org/ --out plan.json
+        reconciler apply plan.json
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json prints the list of problems as data.",
+)
+@reports_errors
+def validate(paths: tuple[Path, ...], fmt: str) -> None:
+    """Check configuration files offline and report every problem at once.
+
+    Names that only the live org can resolve (users, roles, groups) are checked by `plan`.
+    Under GitHub Actions the errors are also emitted as annotations on the diff.
+
+    \b
+    Example:
+        reconciler validate org/
+        reconciler validate examples/territories.yaml --format json
+    """
+    from reconciler.config.load import load
+    from reconciler.render import diagnostics as render
+
+    try:
+        config = load(paths)
+    except ConfigError as exc:
+        if fmt == "json":
+            render.diagnostics_json(exc.diagnostics, sys.stdout, files=len(paths))
+            if os.environ.get("GITHUB_ACTIONS") == "true":
+                render.github_annotations(exc.diagnostics, sys.stdout)
+            sys.exit(EXIT_ERROR)
+        raise
+    if fmt == "json":
+        render.diagnostics_json([], sys.stdout, files=len(config.files))
+    else:
+        render.valid_text(len(config.files), render.state_summary(config.state), sys.stdout)
+
+
+@main.command("fmt")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing: name the files that need formatting and exit 1 if there are any.",
+)
+@reports_errors
+def fmt_command(paths: tuple[Path, ...], check: bool) -> None:
+    """Rewrite configuration files in the canonical layout, keeping their comments.
+
+    Key order, indentation and list style as `export` writes them; values and comments are
+    kept. Files that do not parse are reported as `validate` reports them, and then no file
+    is written.
+
+    \b
+    Example:
+        reconciler fmt org/
+        reconciler fmt --check org/   # 1 if a file needs formatting (CI, pre-commit)
+    """
+    from reconciler.config.fmt import format_paths
+
+    results = format_paths(paths)
+    changed = [r for r in results if r.changed]
+    for result in changed:
+        if not check:
+            Path(result.name).write_bytes(result.text.encode())
+        click.echo(f"{'would reformat' if check else 'reformatted'} {result.name}", err=True)
+    verb = "would be reformatted" if check else "reformatted"
+    unchanged = len(results) - len(changed)
+    click.echo(f"{_files(len(changed))} {verb}, {_files(unchanged)} already formatted", err=True)
+    sys.exit(EXIT_ERROR if check and changed else EXIT_OK)
+
+
+def _files(count: int) -> str:
+    return f"{count} file{'' if count == 1 else 's'}"
+
+
+@main.command()
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=SCHEMA_PATH,
+    show_default=True,
+    help="Where to write the schema; - for standard output.",
+)
+@reports_errors
+def schema(output: Path) -> None:
+    """Write the JSON schema of the YAML format (for editors and the language server).
+
+    \b
+    Example:
+        reconciler schema
+        reconciler schema -o - | jq '.properties | keys'
+    """
+    from reconciler.config.document import schema_text
+
+    text = schema_text()
+    if str(output) == "-":
+        sys.stdout.write(text)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {output}", err=True)

@@ -1,0 +1,326 @@
+"""The commands that talk to an org: plan, apply, export, doctor. Loaded only when used.
+
+The org comes from the environment (ZOHO_* variables; the local sandbox when none is set).
+Every command first names its target on stderr, so a log always says which org it touched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from reconciler.apply.run import Listener
+from reconciler.cli import workflow
+from reconciler.cli.main import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, reports_errors
+from reconciler.config.git import load_at
+from reconciler.config.load import load
+from reconciler.errors import ApplyError
+from reconciler.plan.build import Plan
+from reconciler.plan.file import SavedPlan, dumps
+from reconciler.render.markdown import plan_markdown
+from reconciler.render.report import report_json, report_text
+from reconciler.render.text import plan_text
+from reconciler.zoho.retry import DEFAULT_POLICY
+from reconciler.zoho.target import SANDBOX_DB, Target
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def org_options(command: F) -> F:
+    """The flags every org command shares."""
+    options = [
+        click.option(
+            "--concurrency",
+            type=click.IntRange(1, 100),
+            help="Calls in flight at once [default: the edition's limit, e.g. 20].",
+        ),
+        click.option(
+            "--allow-custom-domain",
+            is_flag=True,
+            help="Allow ZOHO_API_DOMAIN outside Zoho's domains (e.g. a served sandbox).",
+        ),
+        click.option(
+            "--sandbox-db",
+            default=SANDBOX_DB,
+            show_default=True,
+            envvar="RECONCILER_SANDBOX_DB",
+            help="With no ZOHO_* credentials: the local sandbox's database.",
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0, min_open=True),
+            default=30.0,
+            show_default=True,
+            help="Seconds to wait for each answer before trying again.",
+        ),
+        # Multiplies every retry wait and limit (429, 5xx, dropped connections, rule
+        # recomputation): tests run the real retries in milliseconds. README documents it.
+        click.option(
+            "--retry-scale",
+            type=click.FloatRange(min=0, min_open=True),
+            default=1.0,
+            envvar="RECONCILER_RETRY_SCALE",
+            hidden=True,
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def run(org: dict[str, Any], work: Callable[[workflow.Connection], Awaitable[T]]) -> T:
+    """Connect to the org the environment names, name it on stderr before anything else is
+    said, and run `work` with the connection.
+
+    A program embedding the CLI (or a test arming an in-process sandbox's faults) may pass a
+    resolved `Target` as the click context object, `main(obj=target)`: it is used instead."""
+    options = workflow.Options(
+        allow_custom_domain=org["allow_custom_domain"],
+        concurrency=org["concurrency"],
+        sandbox_db=org["sandbox_db"],
+        timeout=org["timeout"],
+        retry=DEFAULT_POLICY.scaled(org["retry_scale"]),
+        target=click.get_current_context().find_object(Target),
+    )
+
+    async def connected() -> T:
+        async with workflow.connect(os.environ, options) as connection:
+            banner(connection.target.label)
+            return await work(connection)
+
+    return asyncio.run(connected())
+
+
+def banner(target: str) -> None:
+    click.echo(f"target: {target}", err=True)
+
+
+def color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def show(saved: SavedPlan, fmt: str) -> None:
+    base = saved.base.describe() if saved.base is not None else None
+    if fmt == "json":
+        sys.stdout.write(dumps(saved))
+    elif fmt == "markdown":
+        sys.stdout.write(plan_markdown(saved.plan, target=saved.target.describe(), base=base))
+    else:
+        plan_text(saved.plan, sys.stdout, color=color(), base=base)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Save the plan for `apply`.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="json is the plan file; markdown is for a pull-request comment.",
+)
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none."
+)
+@click.option(
+    "--base",
+    metavar="REF",
+    help="Also read the configuration at this git revision (e.g. origin/main) and show "
+    "which changes come from the edit since and which are drift in the org.",
+)
+@org_options
+@reports_errors
+def plan(
+    paths: tuple[Path, ...],
+    out: Path | None,
+    fmt: str,
+    detailed_exitcode: bool,
+    base: str | None,
+    **org: Any,
+) -> None:
+    """Show what apply would change in the org to match the configuration.
+
+    Reads only what the configuration manages; never writes to the org. With --base, each
+    change is shown as from this change (the YAML edited since REF) or as drift (the org
+    differs from what REF's YAML asks for, e.g. after a change made by hand).
+
+    \b
+    Example:
+        reconciler plan org/ --out plan.json
+        reconciler plan org/ --format markdown > plan.md
+        reconciler plan org/ --detailed-exitcode   # 0 no changes, 2 changes, 1 error
+        reconciler plan org/ --base origin/main --format markdown
+    """
+    config = load(paths)
+    base_config = load_at(base, paths) if base is not None else None
+    saved = run(org, lambda c: workflow.make_plan(config, c, base_config))
+    if out is not None:
+        out.write_text(dumps(saved), encoding="utf-8")
+        click.echo(f"plan saved to {out}", err=True)
+    show(saved, fmt)
+    sys.exit(EXIT_CHANGES if detailed_exitcode and not saved.plan.empty else EXIT_OK)
+
+
+@click.command()
+@click.argument("source", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
+@click.option("--allow-deletes", is_flag=True, help="Allow deletions beyond the safety thresholds.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print the report.",
+)
+@org_options
+@reports_errors
+def apply(
+    source: tuple[Path, ...], auto_approve: bool, allow_deletes: bool, fmt: str, **org: Any
+) -> None:
+    """Make the change: a saved plan exactly, or a fresh plan after you confirm it.
+
+    A saved plan is refused if the objects it read have changed in the org since.
+
+    \b
+    Example:
+        reconciler apply plan.json
+        reconciler apply org/ --auto-approve
+    """
+    saved_file = _plan_file(source)
+    if saved_file is not None:
+        text = saved_file.read_text(encoding="utf-8")
+        report = run(
+            org,
+            lambda c: workflow.apply_plan_file(
+                text,
+                str(saved_file),
+                c,
+                allow_deletes=allow_deletes,
+                review=_reviewed,
+                listener_for=progress_for,
+            ),
+        )
+    else:
+        config = load(source)
+        review = _reviewer(auto_approve)
+        report = run(
+            org,
+            lambda c: workflow.apply_config(
+                config, c, allow_deletes=allow_deletes, review=review, listener_for=progress_for
+            ),
+        )
+    if report is None:
+        sys.exit(EXIT_OK)
+    (report_json if fmt == "json" else report_text)(report, sys.stdout)
+    sys.exit(EXIT_OK if report.ok else EXIT_ERROR)
+
+
+def _plan_file(source: tuple[Path, ...]) -> Path | None:
+    if len(source) == 1 and source[0].is_file() and source[0].suffix == ".json":
+        return source[0]
+    return None
+
+
+async def _reviewed(saved: SavedPlan) -> bool:
+    """A saved plan was reviewed when it was made."""
+    return True
+
+
+def _reviewer(auto_approve: bool) -> workflow.Review:
+    """Show the plan on stderr and ask, unless told not to; refuse without a terminal."""
+
+    async def review(saved: SavedPlan) -> bool:
+        plan_text(saved.plan, sys.stderr, color=sys.stderr.isatty())
+        if saved.plan.empty or auto_approve:
+            return True
+        if not sys.stdin.isatty():
+            raise ApplyError("not applied: no terminal to confirm on; pass --auto-approve")
+        return await asyncio.to_thread(click.confirm, "Apply these changes?", err=True)
+
+    return review
+
+
+def progress_for(plan: Plan) -> Listener:
+    """Bars on a terminal, a plain line per level otherwise (CI logs)."""
+    from reconciler.render.progress import BarProgress, PlainProgress
+
+    if sys.stderr.isatty():
+        return BarProgress(plan, sys.stderr)
+    return PlainProgress(plan, sys.stderr)
+
+
+@click.command()
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to a file instead of standard output.",
+)
+@click.option(
+    "--sections",
+    default=",".join(workflow.SECTIONS),
+    show_default=True,
+    help="Comma-separated: territories, data_sharing, sharing_rules.",
+)
+@org_options
+@reports_errors
+def export(output: Path | None, sections: str, **org: Any) -> None:
+    """Write the live org as YAML, to adopt an org that already has territories.
+
+    Planning the exported file right away shows no changes.
+
+    \b
+    Example:
+        reconciler export -o org/territories.yaml
+        reconciler export --sections territories > territories.yaml
+    """
+    chosen = [s.strip() for s in sections.split(",") if s.strip()]
+    unknown = sorted(set(chosen) - set(workflow.SECTIONS))
+    if unknown or not chosen:
+        raise click.BadParameter(
+            f"choose from {', '.join(workflow.SECTIONS)}", param_hint="--sections"
+        )
+    text = run(org, lambda c: workflow.export_org(c, chosen))
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+
+
+@click.command()
+@org_options
+@reports_errors
+def doctor(**org: Any) -> None:
+    """Check that the org is ready: credentials, scopes, edition, Territory Management.
+
+    Makes a few cheap reads and writes nothing. Each check prints what it found and, when
+    something is wrong, what to do. Exit 0 when nothing failed (warnings allowed), 1 otherwise.
+
+    \b
+    Example:
+        reconciler doctor
+        ZOHO_DC=eu ZOHO_CLIENT_ID=... ZOHO_CLIENT_SECRET=... ZOHO_REFRESH_TOKEN=... \\
+        reconciler doctor
+    """
+    from reconciler.doctor.probes import Status, diagnose
+    from reconciler.render.doctor import doctor_text
+
+    checks = run(org, diagnose)
+    doctor_text(checks, sys.stdout)
+    sys.exit(EXIT_ERROR if any(c.status is Status.fail for c in checks) else EXIT_OK)

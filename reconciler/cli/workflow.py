@@ -1,0 +1,230 @@
+"""The commands' work, one function each, composed from the library: load, connect, read,
+check names, diff, plan, apply, export. The CLI parses arguments, calls one of these, and
+renders what it returns; nothing here prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from reconciler.apply.run import Listener, Report, execute
+from reconciler.config import names as resolve
+from reconciler.config.export import dump
+from reconciler.config.git import BaseConfig
+from reconciler.config.load import Config
+from reconciler.errors import PlanFileError, StalePlan, UnsafePlan
+from reconciler.live import Scope, read
+from reconciler.model import DATA_SHARING_MODULES, SHARING_RULE_MODULES, Directory, OrgState
+from reconciler.plan.build import Plan, build, changed_since, fingerprints, relabel
+from reconciler.plan.diff import diff
+from reconciler.plan.file import Base as PlanBase
+from reconciler.plan.file import SavedPlan, loads
+from reconciler.plan.file import Target as PlanTarget
+from reconciler.plan.origin import label
+from reconciler.zoho.client import ZohoClient
+from reconciler.zoho.retry import DEFAULT_POLICY, RetryPolicy
+from reconciler.zoho.target import SANDBOX_DB, Target, from_env
+
+SECTIONS = ("territories", "data_sharing", "sharing_rules")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to reach the org (command-line flags; the rest comes from the environment).
+
+    `target` is an org already resolved by the caller (a program embedding the CLI, or a
+    test holding an in-process sandbox whose faults it arms): used as it is, never closed."""
+
+    allow_custom_domain: bool = False
+    concurrency: int | None = None
+    sandbox_db: str = SANDBOX_DB
+    timeout: float = 30.0
+    retry: RetryPolicy = DEFAULT_POLICY
+    target: Target | None = None
+
+
+@dataclass
+class Connection:
+    target: Target
+    client: ZohoClient
+
+
+@asynccontextmanager
+async def connect(env: Mapping[str, str], options: Options) -> AsyncIterator[Connection]:
+    """A client for the org the environment names (the local sandbox when it names none)."""
+    target = options.target or _target(env, options)
+    try:
+        async with ZohoClient.for_target(
+            target, concurrency=options.concurrency, retry=options.retry, timeout=options.timeout
+        ) as client:
+            yield Connection(target, client)
+    finally:
+        if options.target is None:
+            target.close()
+
+
+def _target(env: Mapping[str, str], options: Options) -> Target:
+    if options.sandbox_db != ":memory:":
+        Path(options.sandbox_db).parent.mkdir(parents=True, exist_ok=True)
+    return from_env(
+        env, allow_custom_domain=options.allow_custom_domain, sandbox_db=options.sandbox_db
+    )
+
+
+async def plan_target(connection: Connection, directory: Directory) -> PlanTarget:
+    """How a plan names its org: never a secret, only where it is and which org it is."""
+    domain = await connection.client.api_domain()
+    sandbox = connection.target.is_sandbox
+    return PlanTarget(
+        kind="sandbox" if sandbox else "zoho",
+        label=connection.target.label if sandbox else f"Zoho CRM {domain}",
+        api_domain=domain,
+        org_id=directory.org_id,
+        org_name=directory.org_name,
+    )
+
+
+async def make_plan(
+    config: Config, connection: Connection, base: BaseConfig | None = None
+) -> SavedPlan:
+    """Read what the configuration manages, check its names, and plan the change. With a
+    `base` (the configuration at a git revision) each change is labelled as the edit's or
+    as drift."""
+    scope = Scope.for_config(config.state)
+    live = await read(connection.client, scope)
+    resolve.check(config.state, live, config.sources)
+    plan = build(live, config.state, diff(live, config.state))
+    if base is not None:
+        plan = relabel(plan, label(plan.changes, base.config.state))
+    return SavedPlan(
+        plan=plan,
+        target=await plan_target(connection, live.directory),
+        scope=scope,
+        config_files=config.files,
+        config_digest=config.digest,
+        base=PlanBase(ref=base.ref, commit=base.commit) if base is not None else None,
+    )
+
+
+async def apply_saved(
+    saved: SavedPlan,
+    connection: Connection,
+    *,
+    allow_deletes: bool,
+    listener: Listener | None = None,
+    verify: bool = True,
+) -> Report:
+    """Apply a reviewed plan, after checking that it is safe and that the org has not moved.
+
+    `verify=False` is for a plan made moments ago in the same run (`apply PATH`)."""
+    _safe(saved, allow_deletes)
+    if verify:
+        live = await read(connection.client, saved.scope)
+        _same_org(saved.target, await plan_target(connection, live.directory))
+        changed = changed_since(saved.plan.fingerprints, fingerprints(live))
+        if changed:
+            raise StalePlan(changed)
+    return await execute(saved.plan, connection.client, listener)
+
+
+Review = Callable[[SavedPlan], Awaitable[bool]]
+ListenerFor = Callable[[Plan], Listener]
+
+
+async def apply_plan_file(
+    text: str,
+    source: str,
+    connection: Connection,
+    *,
+    allow_deletes: bool,
+    review: Review,
+    listener_for: ListenerFor,
+) -> Report | None:
+    """Apply a saved plan exactly, after checking it still describes the org."""
+    saved = loads(text, source)
+    if not await review(saved):
+        return None
+    return await apply_saved(
+        saved, connection, allow_deletes=allow_deletes, listener=listener_for(saved.plan)
+    )
+
+
+async def apply_config(
+    config: Config,
+    connection: Connection,
+    *,
+    allow_deletes: bool,
+    review: Review,
+    listener_for: ListenerFor,
+) -> Report | None:
+    """Plan, let `review` show and confirm the plan (False: stop), then apply it. An unsafe
+    plan is refused before anyone is asked; an empty one is shown, never applied."""
+    saved = await make_plan(config, connection)
+    _safe(saved, allow_deletes)
+    approved = await review(saved)
+    if saved.plan.empty or not approved:
+        return None
+    return await apply_saved(
+        saved,
+        connection,
+        allow_deletes=allow_deletes,
+        listener=listener_for(saved.plan),
+        verify=False,
+    )
+
+
+def _safe(saved: SavedPlan, allow_deletes: bool) -> None:
+    if saved.plan.unsafe and not allow_deletes:
+        raise UnsafePlan(list(saved.plan.unsafe))
+
+
+def _same_org(planned: PlanTarget, current: PlanTarget) -> None:
+    if (planned.kind, planned.org_id) != (current.kind, current.org_id):
+        raise PlanFileError(
+            f"this plan was made for {planned.describe()}, but the target is "
+            f"{current.describe()}; run plan against this org instead"
+        )
+
+
+async def export_org(connection: Connection, sections: Sequence[str]) -> str:
+    """The live org's managed sections as YAML for `validate` and `plan`."""
+    everything = Scope.everything()
+    scope = Scope(
+        territories="territories" in sections,
+        members_of=everything.members_of,
+        data_sharing="data_sharing" in sections,
+        rule_modules=None if "sharing_rules" in sections else (),
+    )
+    live = await read(connection.client, scope)
+    target = await plan_target(connection, live.directory)
+    state, skipped = _sections(live, sections)
+    header = [f"Exported from {target.describe()} by reconciler export."]
+    if skipped:
+        header.append(f"Not exported (Zoho does not let these be set): {', '.join(skipped)}.")
+    return dump(state, header="\n".join(header))
+
+
+def _sections(live: OrgState, sections: Sequence[str]) -> tuple[OrgState, list[str]]:
+    """The chosen sections, without modules whose sharing the API cannot change (e.g.
+    Visits, public in portals)."""
+    defaults = live.data_sharing if "data_sharing" in sections else None
+    rules = live.sharing_rules if "sharing_rules" in sections else None
+    skipped = sorted(m for m in defaults or {} if m not in DATA_SHARING_MODULES)
+    skipped += sorted(
+        m for m in rules or {} if m not in SHARING_RULE_MODULES and rules and rules[m]
+    )
+    state = OrgState(
+        territories=live.territories if "territories" in sections else None,
+        data_sharing=_only(defaults, DATA_SHARING_MODULES),
+        sharing_rules=_only(rules, SHARING_RULE_MODULES),
+    )
+    return state, sorted(set(skipped))
+
+
+def _only(section: dict[str, T] | None, modules: Sequence[str]) -> dict[str, T] | None:
+    return None if section is None else {m: v for m, v in section.items() if m in modules}

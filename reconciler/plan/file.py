@@ -1,0 +1,139 @@
+"""The saved plan: versioned JSON with a checksum, byte-for-byte stable for the same input.
+
+The file holds the plan (summary, changes, steps, live fingerprints) and the context it was
+made in (target org, config files and their digest, tool version). Only fields a step sets
+are written, so a reloaded step sends exactly what the original would have. No secret is
+ever part of it: the target is named by its API domain and org id only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from pydantic import Field, ValidationError
+
+from reconciler import __version__
+from reconciler.errors import PlanFileError
+from reconciler.live import Scope
+from reconciler.model import Frozen
+from reconciler.plan.build import FORMAT_VERSION, Plan
+
+
+class Target(Frozen):
+    """Which org a plan was made for: `label` says where in words (DESIGN §1's banner)."""
+
+    kind: str  # "sandbox" or "zoho"
+    label: str
+    api_domain: str
+    org_id: str | None = None
+    org_name: str | None = None
+
+    def describe(self) -> str:
+        if self.kind == "sandbox":
+            return self.label
+        org = f" (org {self.org_id})" if self.org_id else ""
+        return f"{self.label}{org}"
+
+
+class Base(Frozen):
+    """The git revision whose configuration the changes were labelled against
+    (`plan --base`): `ref` as given, `commit` the full hash it named."""
+
+    ref: str
+    commit: str
+
+    def describe(self) -> str:
+        short = self.commit[:7]
+        return short if self.commit.startswith(self.ref.lower()) else f"{self.ref} at {short}"
+
+
+class SavedPlan(Frozen):
+    """A plan with what it was made from and against: `apply` re-reads `scope` to check
+    that the org has not moved since."""
+
+    plan: Plan
+    target: Target
+    scope: Scope = Field(default_factory=Scope)
+    config_files: tuple[str, ...] = ()
+    config_digest: str = ""
+    base: Base | None = None
+    tool_version: str = __version__
+
+
+def dumps(saved: SavedPlan) -> str:
+    """The plan file's text: the payload, then its checksum."""
+    payload = _payload(saved)
+    payload["checksum"] = _checksum(payload)
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def _payload(saved: SavedPlan) -> dict[str, Any]:
+    plan = saved.plan
+    return {
+        "format_version": FORMAT_VERSION,
+        "tool": {"name": "reconciler", "version": saved.tool_version},
+        "target": saved.target.model_dump(mode="json"),
+        "config": {
+            "files": list(saved.config_files),
+            "sha256": saved.config_digest,
+            "base": saved.base.model_dump(mode="json") if saved.base else None,
+        },
+        "summary": plan.summary.model_dump(mode="json"),
+        "unsafe": list(plan.unsafe),
+        "changes": plan.changes.model_dump(mode="json", exclude_unset=True, by_alias=True),
+        "steps": [s.model_dump(mode="json", exclude_unset=True) for s in plan.steps],
+        "scope": saved.scope.model_dump(mode="json"),
+        "fingerprints": {k: v.model_dump(mode="json") for k, v in plan.fingerprints.items()},
+        "tree": plan.tree,
+    }
+
+
+def _checksum(payload: dict[str, Any]) -> str:
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def loads(text: str, source: str = "plan file") -> SavedPlan:
+    """Read a plan file back; refuse it if it was altered, damaged, or is of a newer format."""
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PlanFileError(f"{source} is not JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(payload, dict):
+        raise PlanFileError(f"{source} is not a reconciler plan")
+    version = payload.get("format_version")
+    if version != FORMAT_VERSION:
+        raise PlanFileError(
+            f"{source} has format version {version!r}; this reconciler reads {FORMAT_VERSION}"
+        )
+    claimed = payload.pop("checksum", None)
+    if claimed != _checksum(payload):
+        raise PlanFileError(f"{source} was changed after it was written (checksum mismatch)")
+    try:
+        return _saved(payload)
+    except (ValidationError, KeyError, TypeError) as exc:
+        raise PlanFileError(f"{source} is not a valid plan: {exc}") from None
+
+
+def _saved(payload: dict[str, Any]) -> SavedPlan:
+    plan = Plan.model_validate(
+        {
+            "summary": payload["summary"],
+            "unsafe": payload["unsafe"],
+            "changes": payload["changes"],
+            "steps": payload["steps"],
+            "fingerprints": payload["fingerprints"],
+            "tree": payload["tree"],
+        }
+    )
+    return SavedPlan(
+        plan=plan,
+        scope=Scope.model_validate(payload["scope"]),
+        target=Target.model_validate(payload["target"]),
+        config_files=tuple(payload["config"]["files"]),
+        config_digest=payload["config"]["sha256"],
+        base=payload["config"]["base"],
+        tool_version=payload["tool"]["version"],
+    )

@@ -1,0 +1,165 @@
+"""Which changes of a plan the configuration edit under review makes, and which are drift.
+
+`plan --base REF` also loads the configuration as it was at REF. A change is **drift** when
+REF's configuration already asked for exactly what the change brings about, for the object
+and the fields it touches: the org moved away from a state that was reviewed and applied
+(someone edited the CRM by hand). Otherwise it is **from this change**, including when both
+the edit and the org changed the same thing: the edit under review decides.
+
+Pure: (changes, the desired state at REF) -> the same changes, labelled. A membership
+change may split in two, the users the edit adds or removes and those it only restores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, TypeVar
+
+from reconciler.model import OrgState, SharingRule, Territory, rule_key, territory_key
+from reconciler.plan.diff import (
+    COMPARED,
+    Changes,
+    DefaultChange,
+    MemberChange,
+    Origin,
+    RuleChange,
+    TerritoryChange,
+)
+
+ORIGINS: tuple[Origin, ...] = ("change", "drift")
+C = TypeVar("C", TerritoryChange, DefaultChange, RuleChange)
+
+
+def label(changes: Changes, base: OrgState) -> Changes:
+    """`changes` with every change's `origin` set, judged against `base` (REF's desired
+    state). Order is kept; a split membership change lists its edit part first."""
+    return Changes(
+        territories=tuple(_labelled(c, _territory_drift(c, base)) for c in changes.territories),
+        members=tuple(m for change in changes.members for m in _members(change, base)),
+        defaults=tuple(_labelled(d, _default_drift(d, base)) for d in changes.defaults),
+        rules=tuple(_labelled(r, _rule_drift(r, base)) for r in changes.rules),
+    )
+
+
+def labelled(changes: Changes) -> bool:
+    """Whether the changes carry origins (the plan was made with a base)."""
+    return any(c.origin is not None for c in _all(changes))
+
+
+def only(changes: Changes, origin: Origin) -> Changes:
+    """The changes of one origin."""
+    return Changes(
+        territories=tuple(c for c in changes.territories if c.origin == origin),
+        members=tuple(m for m in changes.members if m.origin == origin),
+        defaults=tuple(d for d in changes.defaults if d.origin == origin),
+        rules=tuple(r for r in changes.rules if r.origin == origin),
+    )
+
+
+def _all(
+    changes: Changes,
+) -> Iterator[TerritoryChange | MemberChange | DefaultChange | RuleChange]:
+    yield from changes.territories
+    yield from changes.members
+    yield from changes.defaults
+    yield from changes.rules
+
+
+def _labelled(change: C, drift: bool) -> C:
+    origin: Origin = "drift" if drift else "change"
+    return change.model_copy(update={"origin": origin})
+
+
+# -- territories ----------------------------------------------------------------------------
+
+
+def _territory_drift(change: TerritoryChange, base: OrgState) -> bool:
+    if change.action == "delete":
+        return _base_omits(change.live, base)
+    was = base.territory(change.name)
+    if was is None or change.desired is None:
+        return False
+    if change.action == "create":
+        return (
+            was.name == change.name
+            and _parent(was) == _parent(change.desired)
+            and (_stated(was) == _stated(change.desired))
+        )
+    return (
+        all(_asks(was, f.field, f.after) for f in change.fields)
+        and (change.renamed_from is None or was.name == change.name)
+        and (change.moved_from is None or _parent(was) == _parent(change.desired))
+    )
+
+
+def _base_omits(live: Territory | None, base: OrgState) -> bool:
+    """Whether REF's configuration manages the tree and has no place for `live` in it."""
+    if live is None or base.territories is None:
+        return False
+    names = {t.key for t in base.territories}
+    names |= {territory_key(old) for t in base.territories for old in t.previously}
+    return live.key not in names
+
+
+def _parent(territory: Territory) -> str | None:
+    return territory_key(territory.parent) if territory.parent else None
+
+
+def _stated(territory: Territory) -> dict[str, Any]:
+    managed = territory.managed_fields()
+    return {name: getattr(territory, name) for name in COMPARED if name in managed}
+
+
+def _asks(was: Territory | SharingRule, field: str, value: Any) -> bool:
+    return field in was.managed_fields() and getattr(was, field) == value
+
+
+# -- memberships ----------------------------------------------------------------------------
+
+
+def _members(change: MemberChange, base: OrgState) -> Iterator[MemberChange]:
+    was = base.territory(change.territory)
+    listed = set(was.users) if was is not None and was.users is not None else None
+    if listed is None:
+        yield change.model_copy(update={"origin": "change"})
+        return
+    parts = {
+        "change": (
+            tuple(e for e in change.added if e not in listed),
+            tuple(e for e in change.removed if e in listed),
+        ),
+        "drift": (
+            tuple(e for e in change.added if e in listed),
+            tuple(e for e in change.removed if e not in listed),
+        ),
+    }
+    for origin, (added, removed) in parts.items():
+        if added or removed:
+            yield change.model_copy(update={"added": added, "removed": removed, "origin": origin})
+
+
+# -- defaults and rules ---------------------------------------------------------------------
+
+
+def _default_drift(change: DefaultChange, base: OrgState) -> bool:
+    return (base.data_sharing or {}).get(change.module) == change.after
+
+
+def _rule_drift(change: RuleChange, base: OrgState) -> bool:
+    rules = (base.sharing_rules or {}).get(change.module)
+    if change.action == "delete":
+        assert change.live is not None  # a delete carries the live rule (diff)
+        return rules is not None and all(r.key != change.live.key for r in rules)
+    was = next((r for r in rules or () if r.key == rule_key(change.name)), None)
+    if was is None or change.desired is None:
+        return False
+    if change.action == "create":
+        return _rule_stated(was) == _rule_stated(change.desired)
+    fields_drift = all(_asks(was, f.field, f.after) for f in change.fields)
+    active = change.activation is None or _asks(was, "active", change.desired.active)
+    return fields_drift and active
+
+
+def _rule_stated(rule: SharingRule) -> dict[str, Any]:
+    managed = rule.managed_fields() | {"name", "source", "criteria", "target"}
+    return {name: getattr(rule, name) for name in sorted(managed) if name != "id"}

@@ -1,0 +1,68 @@
+"""An apply's report: what was done, what failed with Zoho's code and message, what was
+skipped and why; as text for people and JSON for tools."""
+
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from reconciler.apply.run import Report, StepReport
+
+ACTIONS = {
+    "create_territories": "create territories",
+    "update_territories": "update territories",
+    "delete_territories": "delete territories",
+    "add_users_to_territory": "add users to a territory",
+    "remove_users_from_territory": "remove users from a territory",
+    "add_territories_to_user": "add a user to territories",
+    "remove_territories_from_user": "remove a user from territories",
+    "set_defaults": "set data-sharing defaults",
+    "create_rule": "create a sharing rule",
+    "update_rule": "update a sharing rule",
+    "delete_rule": "delete a sharing rule",
+    "activate_rule": "activate a sharing rule",
+    "deactivate_rule": "deactivate a sharing rule",
+}
+
+
+def report_text(report: Report, out: TextIO) -> None:
+    """Failures and skips in full, then one summary line."""
+    for step in report.steps:
+        if step.status != "done":
+            out.write(_problem(step))
+    done, failed, skipped = (report.count(s) for s in ("done", "failed", "skipped"))
+    verdict = "Apply complete" if report.ok else "Apply incomplete"
+    out.write(
+        f"{verdict}: {done} done, {failed} failed, {skipped} skipped in {report.seconds:.1f}s.\n"
+    )
+    if not report.ok:
+        out.write("Run plan again to see what is left; apply converges when run again.\n")
+
+
+def _problem(step: StepReport) -> str:
+    what = ACTIONS.get(step.action, step.action)
+    head = f"{step.status}: step {step.step} ({what})"
+    if step.status == "skipped":
+        return f"{head}: {step.message}\n"
+    lines = [f"{head}: {step.code or 'error'}: {step.message}"]
+    lines += [
+        f"    {item.label}: {item.code}: {item.message}" for item in step.items if not item.ok
+    ]
+    return "\n".join(lines) + "\n"
+
+
+REPORT_VERSION = 1
+
+
+def report_json(report: Report, out: TextIO) -> None:
+    """The report as data (docs/apply.md): versioned, one object per step."""
+    payload = {
+        "format_version": REPORT_VERSION,
+        "ok": report.ok,
+        "done": report.count("done"),
+        "failed": report.count("failed"),
+        "skipped": report.count("skipped"),
+        "seconds": report.seconds,
+        "steps": [s.model_dump(mode="json") for s in report.steps],
+    }
+    out.write(json.dumps(payload, indent=2) + "\n")
