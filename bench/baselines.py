@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.apply.calls import Calls, Unresolved, call_for, resolve
+from reconciler.apply.calls import Calls, Unresolved, call_for, id_of
 from reconciler.errors import ApiError
 from reconciler.model import OrgState
 from reconciler.plan.build import Plan
@@ -287,15 +287,15 @@ def _read_back(step: Step, created: dict[tuple[int, str], str]) -> Read | None:
         if isinstance(step, CreateTerritories):
             return TERRITORY, {"id": created[(step.id, step.items[0].name)]}, {}
         if isinstance(step, UpdateTerritories | DeleteTerritories):
-            return TERRITORY, {"id": resolve(step.items[0].territory, created)}, {}
+            return TERRITORY, {"id": id_of(step.items[0].territory, created)}, {}
         if isinstance(step, TerritoryUsers):
-            pair = {"t": resolve(step.territory, created), "u": resolve(step.users[0], created)}
+            pair = {"t": id_of(step.territory, created), "u": id_of(step.users[0], created)}
             return MEMBER, pair, {}
         if isinstance(step, UserTerritories):
-            pair = {"t": resolve(step.territories[0], created), "u": resolve(step.user, created)}
+            pair = {"t": id_of(step.territories[0], created), "u": id_of(step.user, created)}
             return MEMBER, pair, {}
         if isinstance(step, RuleWrite | RuleFlag):
-            rule_id = created.get((step.id, step.rule.name)) or resolve(step.rule, created)
+            rule_id = created.get((step.id, step.rule.name)) or id_of(step.rule, created)
             return RULE, {"id": rule_id}, {"module": step.module}
     except (KeyError, Unresolved):
         return None

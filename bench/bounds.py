@@ -42,10 +42,11 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-from reconciler.live import Scope, lower_bound
-from reconciler.model import OrgState, territory_key
+from reconciler.live import lower_bound
+from reconciler.model import OrgState, name_key
 from reconciler.plan.diff import Changes, TerritoryChange
 from reconciler.plan.steps import Limits, RuleFlag, RuleWrite, SetDefaults, Step
+from reconciler.scope import Scope
 
 Edge = tuple[str, str]
 
@@ -103,8 +104,8 @@ def _by_generation(creating: list[TerritoryChange], size: int) -> int:
 
     def generation(key: str) -> int:
         depth, parent = 0, new[key].parent
-        while parent is not None and territory_key(parent) in new:
-            depth, parent = depth + 1, new[territory_key(parent)].parent
+        while parent is not None and name_key(parent) in new:
+            depth, parent = depth + 1, new[name_key(parent)].parent
         return depth
 
     counts = Counter(generation(k) for k in new)
@@ -115,7 +116,7 @@ def _by_height(deleting: list[TerritoryChange], size: int) -> int:
     gone = {c.key: c for c in deleting}
     children: dict[str, list[str]] = defaultdict(list)
     for c in deleting:
-        children[territory_key(c.parent or "")].append(c.key)
+        children[name_key(c.parent or "")].append(c.key)
 
     def height(key: str) -> int:
         return 1 + max((height(k) for k in children.get(key, [])), default=-1)
@@ -125,7 +126,7 @@ def _by_height(deleting: list[TerritoryChange], size: int) -> int:
 
 
 def _edges(changes: Changes, side: str) -> list[Edge]:
-    return [(territory_key(m.territory), e) for m in changes.members for e in getattr(m, side)]
+    return [(name_key(m.territory), e) for m in changes.members for e in getattr(m, side)]
 
 
 def cover_size(edges: Iterable[Edge], current_user: str | None = None) -> int:

@@ -102,12 +102,13 @@ class Replay:
 def plan_offline(recording: Path, config: Path) -> dict[str, Any]:
     """Run the `plan` command's steps with the recorded org; CPU seconds per step."""
     started = _cpu()
-    from reconciler.config import names as resolve
+    from reconciler.config import names
     from reconciler.config.load import load
-    from reconciler.live import Scope, read
+    from reconciler.live import read
     from reconciler.plan.build import build
     from reconciler.plan.diff import diff
     from reconciler.render.text import plan_text
+    from reconciler.scope import Scope
 
     phases: dict[str, float] = {"imports": _cpu() - started}
     replay: Any = Replay(recording)  # a Reader: its methods are looked up by name
@@ -121,7 +122,7 @@ def plan_offline(recording: Path, config: Path) -> dict[str, Any]:
     loaded = timed("load YAML", lambda: load([config]))
     scope = Scope.for_config(loaded.state)
     live = timed("read (replayed)", lambda: asyncio.run(read(replay, scope)))
-    timed("check names", lambda: resolve.check(loaded.state, live, loaded.sources))
+    timed("check names", lambda: names.check(loaded.state, live, loaded.sources))
     changes = timed("diff", lambda: diff(live, loaded.state))
     plan = timed("build plan", lambda: build(live, loaded.state, changes))
     timed("render text", lambda: plan_text(plan, io.StringIO(), color=False))

@@ -27,11 +27,12 @@ from bench.measure import Recorder
 from bench.server import Served, copy, create, serve
 from reconciler.apply.run import execute
 from reconciler.cli import workflow
-from reconciler.config import names as resolve
-from reconciler.live import Scope, read
+from reconciler.config import names
+from reconciler.live import read
 from reconciler.model import OrgState
 from reconciler.plan.build import Plan, build
 from reconciler.plan.diff import diff
+from reconciler.scope import Scope
 from reconciler.zoho.client import ZohoClient
 from reconciler.zoho.retry import DEFAULT_POLICY
 
@@ -127,7 +128,7 @@ async def plan_once(client: ZohoClient, desired: OrgState, record: Path | None =
     if record is not None and isinstance(reader, Recorder):
         reader.save(record)
     cpu = time.process_time()
-    resolve.check(desired, live, {})
+    names.check(desired, live, {})
     plan = build(live, desired, diff(live, desired))
     cpu = time.process_time() - cpu
     calls = _since(client, before)

@@ -32,8 +32,8 @@ from typing import Any
 import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from reconciler.cli.target import SANDBOX_CREDENTIALS
 from reconciler.sandbox import Sandbox, SandboxSettings, Seed, create_app, read_stats
-from reconciler.zoho.target import SANDBOX_CREDENTIALS
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -32,72 +32,15 @@ from collections.abc import Awaitable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from reconciler.model import (
-    RULE_KINDS,
-    Directory,
-    Frozen,
-    OrgState,
-    SharingRule,
-    Territory,
-    territory_key,
-)
+from reconciler import limits
+from reconciler.model import Directory, OrgState, SharingRule, Territory, name_key
+from reconciler.scope import Scope
 from reconciler.zoho import wire
 from reconciler.zoho.slots import PRIORITY
 
 T = TypeVar("T")
-PAGE = 200
-MEMBERS_PAGE = 100  # GET /settings/territories/{t}/users: OAS2 caps its array at 100
-
-
-class Scope(Frozen):
-    """What to read. `members_of` holds the keys of territories whose membership is
-    managed, under their names and former names; `root_members` whether the root's is (the
-    root is matched whatever its name); `keep` the desired names (and former names) so that
-    territories about to be deleted have their members read too (who loses access)."""
-
-    territories: bool = False
-    members_of: tuple[str, ...] | None = ()  # None: every territory
-    root_members: bool = False
-    keep: tuple[str, ...] | None = None  # None: nothing is deleted (export)
-    data_sharing: bool = False
-    rule_modules: tuple[str, ...] | None = ()  # None: every module
-    field_modules: tuple[str, ...] = ()
-
-    @classmethod
-    def everything(cls) -> Scope:
-        return cls(territories=True, members_of=None, data_sharing=True, rule_modules=None)
-
-    @classmethod
-    def for_config(cls, desired: OrgState) -> Scope:
-        territories = desired.territories
-        # Sorted tuples, not sets: the scope is saved in the plan file, byte for byte.
-        # A territory about to be renamed is still live under a former name.
-        members = _keys(t for t in territories or () if t.users is not None)
-        keep = _keys(territories or ())
-        rules = tuple(sorted(desired.sharing_rules or {}))
-        return cls(
-            territories=territories is not None,
-            members_of=members,
-            root_members=any(t.is_root and t.users is not None for t in territories or ()),
-            keep=keep if territories is not None else None,
-            data_sharing=desired.data_sharing is not None,
-            rule_modules=rules if desired.sharing_rules is not None else (),
-            field_modules=criteria_modules(desired),
-        )
-
-
-def _keys(territories: Iterable[Territory]) -> tuple[str, ...]:
-    """The keys of the territories' names and former names, sorted."""
-    return tuple(sorted({territory_key(n) for t in territories for n in (t.name, *t.previously)}))
-
-
-def criteria_modules(desired: OrgState) -> tuple[str, ...]:
-    """Modules whose fields the desired criteria name (their fields are checked)."""
-    found = {RULE_KINDS[k] for t in desired.territories or () for k in RULE_KINDS if getattr(t, k)}
-    for module, rules in (desired.sharing_rules or {}).items():
-        if any(r.criteria is not None for r in rules):
-            found.add(module)
-    return tuple(sorted(found))
+PAGE = limits.PAGE_SIZE
+MEMBERS_PAGE = limits.TERRITORY_USERS_PAGE
 
 
 class Reader(Protocol):
@@ -212,7 +155,7 @@ async def _member_ids(client: Reader, territory_id: str) -> list[str]:
 
 
 def _needs_members(raw: dict[str, Any], scope: Scope) -> bool:
-    key = territory_key(wire.name_of(raw))
+    key = name_key(wire.name_of(raw))
     if scope.members_of is None or key in set(scope.members_of):
         return True
     if wire.is_root_territory(raw):

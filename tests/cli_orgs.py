@@ -26,10 +26,11 @@ import httpx
 from click.testing import CliRunner, Result
 
 from reconciler.cli.main import main
+from reconciler.cli.target import sandbox_target
 from reconciler.sandbox import Sandbox, SandboxTransport, serve_in_thread
 from reconciler.sandbox.seed import Seed, SeedClient, SeedRefreshToken, demo_seed
 from reconciler.zoho.auth import Credentials
-from reconciler.zoho.target import VARIABLES, sandbox_target
+from reconciler.zoho.target import VARIABLES
 
 ROOT = Path(__file__).parent.parent
 EXAMPLE = ROOT / "examples" / "territories.yaml"

@@ -22,16 +22,17 @@ from typing import Any
 
 import httpx
 
-from reconciler.apply.run import Report
+from reconciler.apply.report import Report
 from reconciler.cli import workflow
+from reconciler.cli.target import sandbox_target
 from reconciler.config.load import Config, load, load_documents
-from reconciler.live import Scope, read
+from reconciler.live import read
 from reconciler.model import OrgState
 from reconciler.plan.file import SavedPlan
 from reconciler.sandbox import IN_PROCESS_URL, Sandbox, SandboxSettings, SandboxTransport
+from reconciler.scope import Scope
 from reconciler.zoho.client import ZohoClient
 from reconciler.zoho.retry import RetryPolicy
-from reconciler.zoho.target import sandbox_target
 from tests.clients import SandboxClock, Time
 
 SCENARIOS = Path(__file__).parent / "scenarios"

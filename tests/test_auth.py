@@ -8,13 +8,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from reconciler.cli.target import from_env, sandbox_target
 from reconciler.errors import BadResponse, TargetError, Unavailable
 from reconciler.sandbox import IN_PROCESS_URL, Sandbox, SandboxSettings
 from reconciler.zoho.auth import Auth, Credentials
 from reconciler.zoho.client import ZohoClient
 from reconciler.zoho.domains import check_api_domain, data_centre_of
 from reconciler.zoho.redact import MASK, redact, register
-from reconciler.zoho.target import CREDENTIALS, from_env, resolve, sandbox_target
+from reconciler.zoho.target import CREDENTIALS, zoho_target
 from tests.clients import DEMO, world
 
 CREDS = {"ZOHO_CLIENT_ID": "1000.CLIENT", "ZOHO_CLIENT_SECRET": "s3cret-value-xyz"}
@@ -38,23 +39,23 @@ ENV = {**CREDS, "ZOHO_REFRESH_TOKEN": "1000.refresh-token-value"}
     ],
 )
 def test_each_data_centre_has_its_accounts_server(dc: str, accounts: str) -> None:
-    target = resolve({**ENV, "ZOHO_DC": dc.upper()})
+    target = zoho_target({**ENV, "ZOHO_DC": dc.upper()})
     assert (target.accounts_url, target.data_centre, target.api_domain) == (accounts, dc, None)
     assert not target.is_sandbox
 
 
 def test_data_centre_defaults_to_us() -> None:
-    assert resolve(ENV).accounts_url == "https://accounts.zoho.com"
+    assert zoho_target(ENV).accounts_url == "https://accounts.zoho.com"
 
 
 def test_unknown_data_centre_lists_the_valid_ones() -> None:
     with pytest.raises(TargetError, match="ZOHO_DC='uk'.*us eu in au jp ca sa cn"):
-        resolve({**ENV, "ZOHO_DC": "uk"})
+        zoho_target({**ENV, "ZOHO_DC": "uk"})
 
 
 def test_missing_credentials_are_named() -> None:
     with pytest.raises(TargetError, match="ZOHO_REFRESH_TOKEN is not set"):
-        resolve(CREDS)
+        zoho_target(CREDS)
 
 
 def test_no_zoho_variable_means_the_local_sandbox(tmp_path: Path) -> None:
@@ -106,7 +107,7 @@ def test_a_custom_server_needs_the_flag() -> None:
 )
 def test_bad_custom_servers_are_refused(env: dict[str, str], message: str) -> None:
     with pytest.raises(TargetError, match=message):
-        resolve({**ENV, **env}, allow_custom_domain=True)
+        zoho_target({**ENV, **env}, allow_custom_domain=True)
 
 
 def test_zoho_sandbox_and_developer_domains_are_known() -> None:
@@ -120,7 +121,7 @@ def test_zoho_sandbox_and_developer_domains_are_known() -> None:
 
 
 def test_secrets_stay_out_of_reprs() -> None:
-    target = resolve(ENV)
+    target = zoho_target(ENV)
     shown = repr(target) + repr(target.credentials) + repr(target.auth())
     assert "s3cret" not in shown and "refresh-token-value" not in shown
     assert "1000.CLIENT" in shown

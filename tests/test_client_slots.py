@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from reconciler.apply.run import chain_below
-from reconciler.live import Scope, read
+from reconciler.live import read
 from reconciler.plan.steps import Action, Ref, RuleFlag, TerritoryUsers
+from reconciler.scope import Scope
 from reconciler.zoho.slots import PRIORITY, Slots
 
 pytestmark = pytest.mark.anyio

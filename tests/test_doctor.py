@@ -14,15 +14,17 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli.main import main
+from reconciler.cli.target import SANDBOX_CREDENTIALS, sandbox_target
 from reconciler.cli.workflow import Connection
 from reconciler.doctor import probes as doctor
-from reconciler.doctor.probes import Check, Status, diagnose, grants
+from reconciler.doctor.probes import diagnose, grants
+from reconciler.doctor.verdict import Check, Status
 from reconciler.render.doctor import doctor_text
 from reconciler.sandbox import Sandbox, SandboxSettings, SandboxTransport
 from reconciler.sandbox.seed import SeedRefreshToken, demo_seed
 from reconciler.zoho.auth import Credentials
 from reconciler.zoho.client import ZohoClient
-from reconciler.zoho.target import SANDBOX_CREDENTIALS, VARIABLES, sandbox_target
+from reconciler.zoho.target import VARIABLES
 
 Wrap = Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport]
 NAMES = [

@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from reconciler.cli.target import sandbox_target
 from reconciler.sandbox import SandboxTransport
 from reconciler.zoho.client import ZohoClient
-from reconciler.zoho.target import sandbox_target
 from tests.cli_orgs import CliOrg, cli_org
 from tests.rich_org import SETTINGS, enrich, rich_seed
 

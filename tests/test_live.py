@@ -11,11 +11,12 @@ from typing import Any
 import httpx
 import pytest
 
-from reconciler.live import Scope, lower_bound, read
-from reconciler.model import territory_key
+from reconciler.cli.target import sandbox_target
+from reconciler.live import lower_bound, read
+from reconciler.model import name_key
 from reconciler.sandbox import Sandbox, SandboxTransport, Seed, demo_seed
+from reconciler.scope import Scope
 from reconciler.zoho.client import ZohoClient
-from reconciler.zoho.target import sandbox_target
 from tests.rich_org import SETTINGS, enrich, rich_seed
 
 pytestmark = pytest.mark.anyio
@@ -131,8 +132,8 @@ async def test_a_plan_reads_only_the_members_it_manages(validating_transport: Wr
         managed = names[:20]  # a config managing these memberships, keeping every territory
         scope = Scope(
             territories=True,
-            members_of=tuple(sorted(territory_key(n) for n in managed)),
-            keep=tuple(sorted(territory_key(n) for n in names)),
+            members_of=tuple(sorted(name_key(n) for n in managed)),
+            keep=tuple(sorted(name_key(n) for n in names)),
             data_sharing=True,
             field_modules=("Accounts", "Deals"),
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import re
 
-from reconciler.apply.run import Status, StepReport
+from reconciler.apply.report import StepReport, StepStatus
 from reconciler.plan.build import Plan, Summary
 from reconciler.plan.diff import Changes
 from reconciler.plan.steps import Action, SetDefaults
@@ -17,7 +17,7 @@ STEPS = tuple(
     for i, level in ((1, 1), (2, 1), (3, 2))
 )
 PLAN = Plan(summary=Summary(), changes=Changes(), steps=STEPS)
-ENDS: tuple[Status, ...] = ("done", "failed", "skipped")
+ENDS: tuple[StepStatus, ...] = ("done", "failed", "skipped")
 
 
 class Terminal(io.StringIO):
@@ -25,7 +25,7 @@ class Terminal(io.StringIO):
         return True
 
 
-def report(step: SetDefaults, status: Status) -> StepReport:
+def report(step: SetDefaults, status: StepStatus) -> StepReport:
     return StepReport(step=step.id, level=step.level, action=step.action.value, status=status)
 
 

@@ -6,7 +6,7 @@ import io
 import json
 from pathlib import Path
 
-from reconciler.apply.run import ItemReport, Report, StepReport
+from reconciler.apply.report import ItemReport, Report, StepReport
 from reconciler.render.report import report_json, report_text
 
 DOC = Path(__file__).parent.parent / "docs" / "apply.md"

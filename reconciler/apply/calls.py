@@ -64,7 +64,7 @@ Call = Callable[[Calls], Awaitable[list[ItemOutcome]]]
 Created = dict[tuple[int, str], str]
 
 
-def resolve(ref: Ref, created: Created) -> str:
+def id_of(ref: Ref, created: Created) -> str:
     if ref.id is not None:
         return ref.id
     if ref.created_by is not None and (ref.created_by, ref.name) in created:
@@ -78,7 +78,7 @@ def call_for(step: Step, created: Created) -> Call:
         return _territories(step, created)
     if isinstance(step, DeleteTerritories):
         items = [
-            wire.transfer_item(resolve(i.territory, created), resolve(i.transfer_to, created))
+            wire.transfer_item(id_of(i.territory, created), id_of(i.transfer_to, created))
             for i in step.items
         ]
         labels = [i.territory.name for i in step.items]
@@ -87,7 +87,7 @@ def call_for(step: Step, created: Created) -> Call:
         return _members(step, created)
     if isinstance(step, SetDefaults):
         defaults = [
-            wire.default_to_wire(resolve(s.module, created), s.module.name, s.share_type)
+            wire.default_to_wire(id_of(s.module, created), s.module.name, s.share_type)
             for s in step.items
         ]
         labels = [s.module.name for s in step.items]
@@ -99,13 +99,13 @@ def _territories(step: CreateTerritories | UpdateTerritories, created: Created) 
     items = []
     for item in step.items:
         ids = {
-            "parent": resolve(item.parent, created) if item.parent else None,
-            "manager": resolve(item.manager, created) if item.manager else None,
+            "parent": id_of(item.parent, created) if item.parent else None,
+            "manager": id_of(item.manager, created) if item.manager else None,
         }
         if isinstance(step, CreateTerritories):
             items.append(wire.territory_to_wire(item, ids))
         else:
-            target = resolve(item.territory, created)  # type: ignore[union-attr]
+            target = id_of(item.territory, created)  # type: ignore[union-attr]
             items.append(wire.territory_to_wire(item, ids, territory_id=target))
     if isinstance(step, CreateTerritories):
         return _batch(step, [i.name for i in step.items], lambda c: c.create_territories(items))
@@ -115,14 +115,14 @@ def _territories(step: CreateTerritories | UpdateTerritories, created: Created) 
 
 def _members(step: TerritoryUsers | UserTerritories, created: Created) -> Call:
     if isinstance(step, TerritoryUsers):
-        territory = resolve(step.territory, created)
-        users = [resolve(u, created) for u in step.users]
+        territory = id_of(step.territory, created)
+        users = [id_of(u, created) for u in step.users]
         labels = [u.name for u in step.users]
         if step.action is Action.add_users_to_territory:
             return _batch(step, labels, lambda c: c.add_territory_users(territory, users))
         return _batch(step, labels, lambda c: c.remove_territory_users(territory, users))
-    user = resolve(step.user, created)
-    territories = [resolve(t, created) for t in step.territories]
+    user = id_of(step.user, created)
+    territories = [id_of(t, created) for t in step.territories]
     labels = [t.name for t in step.territories]
     if step.action is Action.add_territories_to_user:
         return _batch(step, labels, lambda c: c.add_user_territories(user, territories))
@@ -136,10 +136,10 @@ def _rule(step: Step, created: Created) -> Call:
         if step.action is Action.create_rule:
             item = wire.rule_to_wire(step.payload)
             return _one(step, label, lambda c: c.create_sharing_rule(module, item))
-        rule_id = resolve(step.rule, created)
+        rule_id = id_of(step.rule, created)
         item = wire.rule_to_wire(step.payload, rule_id)
         return _one(step, label, lambda c: c.update_sharing_rule(module, rule_id, item))
-    rule_id = resolve(step.rule, created)
+    rule_id = id_of(step.rule, created)
     if step.action is Action.delete_rule:
         return _one(step, label, lambda c: c.delete_sharing_rule(module, rule_id))
     if step.action is Action.activate_rule:

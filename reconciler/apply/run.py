@@ -19,64 +19,15 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
 
 from reconciler.apply.calls import Calls, ItemOutcome, Unresolved, call_for
+from reconciler.apply.report import ItemReport, Listener, Report, Silent, StepReport
 from reconciler.errors import ApiError
-from reconciler.model import Frozen
 from reconciler.plan.build import Plan
 from reconciler.plan.steps import Step
 from reconciler.zoho.slots import PRIORITY
 
 log = logging.getLogger(__name__)
-Status = Literal["done", "failed", "skipped"]
-
-
-class ItemReport(Frozen):
-    label: str
-    ok: bool
-    code: str | None = None
-    message: str | None = None
-
-
-class StepReport(Frozen):
-    """What became of one step: done, failed (with Zoho's code and message), or skipped."""
-
-    step: int
-    level: int
-    action: str
-    status: Status
-    code: str | None = None
-    message: str | None = None
-    items: tuple[ItemReport, ...] = ()
-    seconds: float = 0.0
-
-
-class Report(Frozen):
-    steps: tuple[StepReport, ...]
-    seconds: float
-
-    def count(self, status: Status) -> int:
-        return sum(s.status == status for s in self.steps)
-
-    @property
-    def ok(self) -> bool:
-        return all(s.status == "done" for s in self.steps)
-
-
-class Listener(Protocol):
-    """Progress: told when a step starts and when it ends."""
-
-    def started(self, step: Step) -> None: ...
-    def finished(self, step: Step, report: StepReport) -> None: ...
-
-
-class Silent:
-    def started(self, step: Step) -> None:
-        pass
-
-    def finished(self, step: Step, report: StepReport) -> None:
-        pass
 
 
 @dataclass

@@ -6,61 +6,16 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
 from reconciler import __version__
-from reconciler.errors import ConfigError, PlanFileError, ReconcilerError, StalePlan, UnsafePlan
-from reconciler.zoho.redact import redact
+from reconciler.cli.exits import EXIT_ERROR, EXIT_OK, reports_errors
+from reconciler.counts import plural
+from reconciler.errors import ConfigError
 
-F = TypeVar("F", bound=Callable[..., Any])
-EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 SCHEMA_PATH = Path("schemas/reconciler.schema.json")
-
-
-def reports_errors(command: F) -> F:
-    """Turn the tool's exceptions into a message on stderr and exit code 1."""
-
-    @wraps(command)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except ConfigError as exc:
-            from reconciler.render import diagnostics as render
-
-            render.diagnostics_text(exc.diagnostics, sys.stderr)
-            if os.environ.get("GITHUB_ACTIONS") == "true":
-                render.github_annotations(exc.diagnostics, sys.stdout)
-            sys.exit(EXIT_ERROR)
-        except StalePlan as exc:
-            lines = "\n".join(f"  - {what}" for what in exc.changed)
-            click.echo(f"error: {exc}:\n{lines}", err=True)
-            sys.exit(EXIT_ERROR)
-        except UnsafePlan as exc:
-            reasons = "\n".join(f"  - {why}" for why in exc.reasons)
-            click.echo(f"error: refusing to apply: the plan\n{reasons}", err=True)
-            sys.exit(EXIT_ERROR)
-        except (ReconcilerError, PlanFileError) as exc:
-            click.echo(f"error: {redact(str(exc))}", err=True)
-            sys.exit(EXIT_ERROR)
-        except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException):
-            raise
-        except Exception as exc:
-            # A bug of ours: say so plainly. The traceback only on request.
-            if os.environ.get("RECONCILER_DEBUG"):
-                raise
-            click.echo(
-                f"internal error: {type(exc).__name__}: {redact(str(exc))}\n"
-                "This is a bug in reconciler; set RECONCILER_DEBUG=1 to see the traceback.",
-                err=True,
-            )
-            sys.exit(EXIT_ERROR)
-
-    return run  # type: ignore[return-value]
 
 
 class Commands(click.Group):
@@ -149,21 +104,23 @@ def validate(paths: tuple[Path, ...], fmt: str) -> None:
         reconciler validate examples/territories.yaml --format json
     """
     from reconciler.config.load import load
-    from reconciler.render import diagnostics as render
+    from reconciler.render import diagnostics
 
     try:
         config = load(paths)
     except ConfigError as exc:
         if fmt == "json":
-            render.diagnostics_json(exc.diagnostics, sys.stdout, files=len(paths))
+            diagnostics.diagnostics_json(exc.diagnostics, sys.stdout, files=len(paths))
             if os.environ.get("GITHUB_ACTIONS") == "true":
-                render.github_annotations(exc.diagnostics, sys.stdout)
+                diagnostics.github_annotations(exc.diagnostics, sys.stdout)
             sys.exit(EXIT_ERROR)
         raise
     if fmt == "json":
-        render.diagnostics_json([], sys.stdout, files=len(config.files))
+        diagnostics.diagnostics_json([], sys.stdout, files=len(config.files))
     else:
-        render.valid_text(len(config.files), render.state_summary(config.state), sys.stdout)
+        diagnostics.valid_text(
+            len(config.files), diagnostics.state_summary(config.state), sys.stdout
+        )
 
 
 @main.command("fmt")
@@ -196,12 +153,11 @@ def fmt_command(paths: tuple[Path, ...], check: bool) -> None:
         click.echo(f"{'would reformat' if check else 'reformatted'} {result.name}", err=True)
     verb = "would be reformatted" if check else "reformatted"
     unchanged = len(results) - len(changed)
-    click.echo(f"{_files(len(changed))} {verb}, {_files(unchanged)} already formatted", err=True)
+    click.echo(
+        f"{plural(len(changed), 'file')} {verb}, {plural(unchanged, 'file')} already formatted",
+        err=True,
+    )
     sys.exit(EXIT_ERROR if check and changed else EXIT_OK)
-
-
-def _files(count: int) -> str:
-    return f"{count} file{'' if count == 1 else 's'}"
 
 
 @main.command()

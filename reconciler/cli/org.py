@@ -15,9 +15,10 @@ from typing import Any, TypeVar
 
 import click
 
-from reconciler.apply.run import Listener
+from reconciler.apply.report import Listener
 from reconciler.cli import workflow
-from reconciler.cli.main import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, reports_errors
+from reconciler.cli.exits import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, reports_errors
+from reconciler.cli.target import SANDBOX_DB
 from reconciler.config.git import load_at
 from reconciler.config.load import load
 from reconciler.errors import ApplyError
@@ -27,7 +28,7 @@ from reconciler.render.markdown import plan_markdown
 from reconciler.render.report import report_json, report_text
 from reconciler.render.text import plan_text
 from reconciler.zoho.retry import DEFAULT_POLICY
-from reconciler.zoho.target import SANDBOX_DB, Target
+from reconciler.zoho.target import Target
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -318,7 +319,8 @@ def doctor(**org: Any) -> None:
         ZOHO_DC=eu ZOHO_CLIENT_ID=... ZOHO_CLIENT_SECRET=... ZOHO_REFRESH_TOKEN=... \\
         reconciler doctor
     """
-    from reconciler.doctor.probes import Status, diagnose
+    from reconciler.doctor.probes import diagnose
+    from reconciler.doctor.verdict import Status
     from reconciler.render.doctor import doctor_text
 
     checks = run(org, diagnose)

@@ -11,23 +11,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from reconciler.apply.run import Listener, Report, execute
-from reconciler.config import names as resolve
+from reconciler.apply.report import Listener, Report
+from reconciler.apply.run import execute
+from reconciler.cli.target import SANDBOX_DB, from_env
+from reconciler.config import names
 from reconciler.config.export import dump
 from reconciler.config.git import BaseConfig
 from reconciler.config.load import Config
 from reconciler.errors import PlanFileError, StalePlan, UnsafePlan
-from reconciler.live import Scope, read
+from reconciler.live import read
 from reconciler.model import DATA_SHARING_MODULES, SHARING_RULE_MODULES, Directory, OrgState
 from reconciler.plan.build import Plan, build, changed_since, fingerprints, relabel
 from reconciler.plan.diff import diff
 from reconciler.plan.file import Base as PlanBase
-from reconciler.plan.file import SavedPlan, loads
-from reconciler.plan.file import Target as PlanTarget
+from reconciler.plan.file import PlannedOrg, SavedPlan, loads
 from reconciler.plan.origin import label
+from reconciler.scope import Scope
 from reconciler.zoho.client import ZohoClient
 from reconciler.zoho.retry import DEFAULT_POLICY, RetryPolicy
-from reconciler.zoho.target import SANDBOX_DB, Target, from_env
+from reconciler.zoho.target import Target
 
 SECTIONS = ("territories", "data_sharing", "sharing_rules")
 T = TypeVar("T")
@@ -76,11 +78,11 @@ def _target(env: Mapping[str, str], options: Options) -> Target:
     )
 
 
-async def plan_target(connection: Connection, directory: Directory) -> PlanTarget:
+async def plan_target(connection: Connection, directory: Directory) -> PlannedOrg:
     """How a plan names its org: never a secret, only where it is and which org it is."""
     domain = await connection.client.api_domain()
     sandbox = connection.target.is_sandbox
-    return PlanTarget(
+    return PlannedOrg(
         kind="sandbox" if sandbox else "zoho",
         label=connection.target.label if sandbox else f"Zoho CRM {domain}",
         api_domain=domain,
@@ -97,7 +99,7 @@ async def make_plan(
     as drift."""
     scope = Scope.for_config(config.state)
     live = await read(connection.client, scope)
-    resolve.check(config.state, live, config.sources)
+    names.check(config.state, live, config.sources)
     plan = build(live, config.state, diff(live, config.state))
     if base is not None:
         plan = relabel(plan, label(plan.changes, base.config.state))
@@ -183,7 +185,7 @@ def _safe(saved: SavedPlan, allow_deletes: bool) -> None:
         raise UnsafePlan(list(saved.plan.unsafe))
 
 
-def _same_org(planned: PlanTarget, current: PlanTarget) -> None:
+def _same_org(planned: PlannedOrg, current: PlannedOrg) -> None:
     if (planned.kind, planned.org_id) != (current.kind, current.org_id):
         raise PlanFileError(
             f"this plan was made for {planned.describe()}, but the target is "

@@ -21,9 +21,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any, Protocol
 
+from reconciler.counts import plural
+from reconciler.doctor.verdict import Check, Status
 from reconciler.errors import ApiError
 from reconciler.zoho import wire
 from reconciler.zoho.client import ZohoClient, concurrency_for_edition
@@ -51,22 +52,6 @@ WRITE_SCOPES = (
 )
 ORG_SCOPE = "ZohoCRM.org.READ"
 LOW_CREDITS = 0.1  # warn when less than this share of the day's credits is left
-
-
-class Status(Enum):
-    ok = "ok"
-    warn = "warn"
-    fail = "fail"
-
-
-@dataclass(frozen=True)
-class Check:
-    """One verdict: `found` says what the org showed, `fix` what to do (empty when ok)."""
-
-    name: str
-    status: Status
-    found: str
-    fix: str = ""
 
 
 class Connected(Protocol):
@@ -97,13 +82,13 @@ PROBES = (
         "scope: territories",
         "ZohoCRM.settings.territories.READ",
         lambda c: c.list_territories(include_criteria=False),
-        lambda rows: f"may read territories ({_count(len(rows), 'territory', 'territories')})",
+        lambda rows: f"may read territories ({plural(len(rows), 'territory', 'territories')})",
     ),
     _Probe(
         "scope: data sharing",
         "ZohoCRM.settings.data_sharing.READ",
         lambda c: c.get_data_sharing(),
-        lambda rows: f"may read the data-sharing settings ({_count(len(rows), 'module')})",
+        lambda rows: f"may read the data-sharing settings ({plural(len(rows), 'module')})",
     ),
     _Probe(
         "scope: sharing rules",
@@ -111,20 +96,20 @@ PROBES = (
         lambda c: c.rules_summary(),
         lambda rows: (
             "may read sharing rules "
-            f"({_count(sum(int(r.get('rule_count') or 0) for r in rows), 'rule')})"
+            f"({plural(sum(int(r.get('rule_count') or 0) for r in rows), 'rule')})"
         ),
     ),
     _Probe(
         "scope: roles",
         "ZohoCRM.settings.roles.READ",
         lambda c: c.list_roles(),
-        lambda rows: f"may read roles ({_count(len(rows), 'role')})",
+        lambda rows: f"may read roles ({plural(len(rows), 'role')})",
     ),
     _Probe(
         "scope: groups",
         "ZohoCRM.settings.user_groups.READ",
         lambda c: c.list_groups(),
-        lambda rows: f"may read user groups ({_count(len(rows), 'group')})",
+        lambda rows: f"may read user groups ({plural(len(rows), 'group')})",
     ),
 )
 
@@ -322,7 +307,3 @@ async def _outcome(work: Awaitable[Any]) -> tuple[Any, ApiError | None]:
 
 def _email(user: Any) -> str:
     return wire.user_from_wire(user).email if isinstance(user, dict) else "no user"
-
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"

@@ -16,12 +16,14 @@ from pydantic import Field, ValidationError
 
 from reconciler import __version__
 from reconciler.errors import PlanFileError
-from reconciler.live import Scope
 from reconciler.model import Frozen
-from reconciler.plan.build import FORMAT_VERSION, Plan
+from reconciler.plan.build import Plan
+from reconciler.scope import Scope
+
+FORMAT_VERSION = 2  # of the plan file; a reader refuses any other
 
 
-class Target(Frozen):
+class PlannedOrg(Frozen):
     """Which org a plan was made for: `label` says where in words (DESIGN §1's banner)."""
 
     kind: str  # "sandbox" or "zoho"
@@ -54,7 +56,7 @@ class SavedPlan(Frozen):
     that the org has not moved since."""
 
     plan: Plan
-    target: Target
+    target: PlannedOrg
     scope: Scope = Field(default_factory=Scope)
     config_files: tuple[str, ...] = ()
     config_digest: str = ""
@@ -131,7 +133,7 @@ def _saved(payload: dict[str, Any]) -> SavedPlan:
     return SavedPlan(
         plan=plan,
         scope=Scope.model_validate(payload["scope"]),
-        target=Target.model_validate(payload["target"]),
+        target=PlannedOrg.model_validate(payload["target"]),
         config_files=tuple(payload["config"]["files"]),
         config_digest=payload["config"]["sha256"],
         base=payload["config"]["base"],

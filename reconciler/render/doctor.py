@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TextIO
 
-from reconciler.doctor.probes import Check, Status
+from reconciler.doctor.verdict import Check, Status
 
 
 def doctor_text(checks: Sequence[Check], out: TextIO) -> None:

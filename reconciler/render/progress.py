@@ -13,7 +13,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from reconciler.apply.run import StepReport
+from reconciler.apply.report import StepReport
 from reconciler.plan.build import Plan
 from reconciler.plan.steps import Step
 

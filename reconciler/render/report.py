@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from reconciler.apply.run import Report, StepReport
+from reconciler.apply.report import Report, StepReport
 
 ACTIONS = {
     "create_territories": "create territories",

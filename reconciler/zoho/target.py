@@ -1,7 +1,8 @@
 """Which org to talk to, from the environment only (DESIGN §1): never from YAML, so a pull
 request cannot redirect a CI token.
 
-* No `ZOHO_*` variable set: the local sandbox, in-process (`sandbox_target`).
+* No `ZOHO_*` variable set: the local sandbox, which only the CLI chooses
+  (`reconciler.cli.target`), so that the library never picks the emulator.
 * `ZOHO_CLIENT_ID`, `ZOHO_CLIENT_SECRET`, `ZOHO_REFRESH_TOKEN` and `ZOHO_DC`
   (us eu in au jp ca sa cn; us when unset): Zoho's accounts server of that data centre, and
   the API domain its token response names.
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -28,9 +28,6 @@ from reconciler.zoho.domains import DATA_CENTRES, check_accounts_url, check_api_
 CREDENTIALS = ("ZOHO_CLIENT_ID", "ZOHO_CLIENT_SECRET", "ZOHO_REFRESH_TOKEN")
 CUSTOM = ("ZOHO_API_DOMAIN", "ZOHO_ACCOUNTS_URL")
 VARIABLES = (*CREDENTIALS, "ZOHO_DC", *CUSTOM)
-SANDBOX_DB = ".reconciler/sandbox.sqlite3"
-SANDBOX_URL = "http://sandbox.invalid"  # the in-process sandbox: no socket, no DNS
-SANDBOX_CREDENTIALS = ("sandbox", "sandbox-secret", "sandbox-refresh")
 
 
 @dataclass(frozen=True)
@@ -69,19 +66,7 @@ class Target:
             self.sandbox.close()
 
 
-def from_env(
-    env: Mapping[str, str],
-    *,
-    allow_custom_domain: bool = False,
-    sandbox_db: str | Path = SANDBOX_DB,
-) -> Target:
-    """The target the environment names, or the local sandbox when it names none."""
-    if not any(env.get(name) for name in VARIABLES):
-        return sandbox_target(sandbox_db)
-    return resolve(env, allow_custom_domain=allow_custom_domain)
-
-
-def resolve(env: Mapping[str, str], *, allow_custom_domain: bool = False) -> Target:
+def zoho_target(env: Mapping[str, str], *, allow_custom_domain: bool = False) -> Target:
     """A Zoho (or custom) target from `ZOHO_*` variables; TargetError says what is wrong."""
     missing = [name for name in CREDENTIALS if not env.get(name, "").strip()]
     if missing:
@@ -134,22 +119,4 @@ def _custom(
         api_domain=api_domain,
         credentials=credentials,
         allow_custom_domain=allow,
-    )
-
-
-def sandbox_target(db_path: str | Path = SANDBOX_DB, sandbox: Any = None) -> Target:
-    """The local sandbox in-process, reached through its httpx transport with the demo
-    credentials. `sandbox` is an existing `Sandbox` to use instead of opening `db_path`."""
-    from reconciler.sandbox import Sandbox, SandboxTransport
-
-    org = sandbox if sandbox is not None else Sandbox(db_path)
-    where = str(getattr(getattr(org, "store", None), "path", db_path))
-    return Target(
-        label=f"local sandbox ({'in memory' if where == ':memory:' else where})",
-        accounts_url=SANDBOX_URL,
-        api_domain=SANDBOX_URL,
-        credentials=Credentials(*SANDBOX_CREDENTIALS),
-        is_sandbox=True,
-        transport=SandboxTransport(org),
-        sandbox=org,
     )

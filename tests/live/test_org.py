@@ -17,10 +17,12 @@ import pytest
 from reconciler.cli.workflow import Connection, apply_saved, make_plan
 from reconciler.config.export import dump
 from reconciler.config.load import Config, load
-from reconciler.doctor.probes import Status, diagnose
-from reconciler.live import Scope, lower_bound, read
+from reconciler.doctor.probes import diagnose
+from reconciler.doctor.verdict import Status
+from reconciler.live import lower_bound, read
 from reconciler.model import OrgState, Permission, Territory
 from reconciler.plan.diff import Changes
+from reconciler.scope import Scope
 
 pytestmark = [pytest.mark.anyio, pytest.mark.live]
 PREFIX = "reconciler-live-test-"
