@@ -1,94 +1,30 @@
 """What every endpoint method of `ZohoClient` is built from: reading a paged list, and sending
-a write in batches and reading one `ItemResult` per item. Also the client's lifecycle."""
+a write in batches and reading one `ItemResult` per item."""
 
 from __future__ import annotations
 
-import asyncio
-import random
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from types import TracebackType
-from typing import Any, Self
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
-import httpx
-
-from reconciler.zoho.auth import Auth
+from reconciler import limits
+from reconciler.limits import chunks
 from reconciler.zoho.responses import ItemResult, bad_shape, item_results
-from reconciler.zoho.retry import DEFAULT_POLICY, Kind, RetryPolicy, Sleep
-from reconciler.zoho.session import CallStats, Session
+from reconciler.zoho.retry import Kind
+from reconciler.zoho.session import Session
 
-DEFAULT_CONCURRENCY = 10
-PER_PAGE = 200
+PER_PAGE = limits.PAGE_SIZE
 MAX_PAGES = 10_000  # a server that always says more_records would otherwise loop forever
 Json = dict[str, Any]
 
 
-class BaseClient:
-    """The session, stats and lifecycle; `_pages`, `_write` and `_batches` for subclasses."""
+class Requests:
+    """Reads of paged lists, and writes in batches that read one `ItemResult` per item: what
+    every endpoint method of `ZohoClient` is built from."""
 
-    def __init__(
-        self,
-        api_domain: str | None,
-        auth: Auth,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        concurrency: int | None = None,
-        retry: RetryPolicy = DEFAULT_POLICY,
-        timeout: float = 30.0,
-        sleep: Sleep = asyncio.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        rng: random.Random | None = None,
-    ) -> None:
-        self.fixed_concurrency = concurrency is not None
-        self.session = Session(
-            api_domain,
-            auth,
-            transport=transport,
-            concurrency=concurrency or DEFAULT_CONCURRENCY,
-            retry=retry,
-            timeout=timeout,
-            sleep=sleep,
-            clock=clock,
-            rng=rng,
-        )
+    def __init__(self, session: Session) -> None:
+        self.session = session
 
-    def __repr__(self) -> str:
-        session = self.session
-        return f"{type(self).__name__}(api_domain={session.api_domain!r}, auth={session.auth!r})"
-
-    @property
-    def stats(self) -> CallStats:
-        """API calls made so far, by endpoint, with retries, polls and refreshes."""
-        return self.session.stats
-
-    @property
-    def credits_remaining(self) -> int | None:
-        """The org's API credits left, if Zoho said so (X-API-CREDITS-REMAINING)."""
-        return self.session.credits_remaining
-
-    @property
-    def concurrency(self) -> int:
-        return self.session.concurrency
-
-    async def api_domain(self) -> str:
-        """Where calls go: the fixed domain, or the one the token response named."""
-        return self.session.api_domain or await self.session.auth.api_domain()
-
-    async def aclose(self) -> None:
-        await self.session.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def _pages(
+    async def pages(
         self,
         template: str,
         key: str,
@@ -117,7 +53,7 @@ class BaseClient:
                 return rows
         raise bad_shape(f"GET {template}", 200, f"more_records still true after {MAX_PAGES} pages")
 
-    async def _write(
+    async def write(
         self,
         method: str,
         template: str,
@@ -136,7 +72,7 @@ class BaseClient:
         request = f"{method} {template}"
         return item_results(answer.body, key, answer.status, count, request, answer.replayed)
 
-    async def _batches(
+    async def batches(
         self,
         method: str,
         template: str,
@@ -150,15 +86,10 @@ class BaseClient:
         results: list[ItemResult] = []
         for chunk in chunks(items, size):
             body = {key: list(chunk)}
-            results += await self._write(
+            results += await self.write(
                 method, template, key, len(chunk), body=body, ids=ids, kind=kind
             )
         return results
-
-
-def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def id_chunks(ids: Sequence[str], size: int, max_chars: int) -> Iterator[list[str]]:

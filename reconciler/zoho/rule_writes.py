@@ -34,9 +34,10 @@ from typing import Any
 
 from reconciler.errors import Unavailable
 from reconciler.zoho import wire
-from reconciler.zoho.base import BaseClient, Json
+from reconciler.zoho.base import Json
 from reconciler.zoho.responses import ItemResult, is_request_error, item_results
 from reconciler.zoho.retry import Kind
+from reconciler.zoho.session import Session
 
 logger = logging.getLogger(__name__)
 RULES = "settings/data_sharing/rules"
@@ -78,25 +79,29 @@ class _Shared:
     task: asyncio.Future[dict[str, bool]] | None = None
 
 
-class RuleWrites(BaseClient):
-    async def create_sharing_rule(self, module: str, item: Json) -> ItemResult:
+class RuleWriter:
+    """Sharing-rule writes through `session`, and what they know of each module's sharing
+    computation: the client owns one, so its state lives as long as the client."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._shared = _Shared()
+        self._computing: dict[str, Computing] = {}
+
+    async def create(self, module: str, item: Json) -> ItemResult:
         return await self._rule(module, "POST", RULES, None, item, Kind.CREATE)
 
-    async def update_sharing_rule(self, module: str, rule_id: str, item: Json) -> ItemResult:
+    async def update(self, module: str, rule_id: str, item: Json) -> ItemResult:
         return await self._rule(module, "PUT", RULE, rule_id, item)
 
-    async def delete_sharing_rule(self, module: str, rule_id: str) -> ItemResult:
+    async def delete(self, module: str, rule_id: str) -> ItemResult:
         return await self._rule(module, "DELETE", RULE, rule_id)
 
-    async def activate_sharing_rule(self, module: str, rule_id: str) -> ItemResult:
+    async def activate(self, module: str, rule_id: str) -> ItemResult:
         return await self._rule(module, "PUT", ACTIVATE, rule_id)
 
-    async def deactivate_sharing_rule(self, module: str, rule_id: str) -> ItemResult:
+    async def deactivate(self, module: str, rule_id: str) -> ItemResult:
         return await self._rule(module, "DELETE", ACTIVATE, rule_id)
-
-    async def rules_running(self, module: str) -> bool:
-        """Whether Zoho is still computing sharing for `module`."""
-        return (await self._computations()).get(module.lower(), False)
 
     async def _computations(self) -> dict[str, bool]:
         """Every module's `rule_computation_running`, by lower-cased API name."""
@@ -110,7 +115,7 @@ class RuleWrites(BaseClient):
         qualifies, or one in flight sent no earlier than this module would send its own, else
         a new poll. Returns (running, when seen, whether this call polled): one poll serves
         every module waiting at the time."""
-        shared: _Shared = self.__dict__.setdefault("_shared_poll", _Shared())
+        shared = self._shared
         clock, ahead = self.session.clock, self.computing(module).round_trip
         if shared.seen >= target and shared.answer_sent > since:
             return shared.answer.get(module.lower(), False), shared.seen, False
@@ -139,8 +144,7 @@ class RuleWrites(BaseClient):
 
     def computing(self, module: str) -> Computing:
         """What this client knows of `module`'s sharing computation."""
-        modules: dict[str, Computing] = self.__dict__.setdefault("_computing", {})
-        return modules.setdefault(module.lower(), Computing())
+        return self._computing.setdefault(module.lower(), Computing())
 
     async def _rule(
         self,
