@@ -27,7 +27,7 @@ from reconciler.model import (
     ShareType,
     SharingRule,
     Territory,
-    territory_key,
+    name_key,
 )
 
 DOMAIN = "zylker-bench.example"
@@ -196,7 +196,7 @@ def level_sizes(size: Size) -> list[int]:
 def _tree(size: Size, rng: random.Random, regions: tuple[str, ...]) -> list[Territory]:
     levels: list[list[str]] = []
     parents: dict[str, str] = {}
-    used: set[str] = {territory_key(ROOT)}
+    used: set[str] = {name_key(ROOT)}
     for depth, count in enumerate(level_sizes(size)):
         above = levels[-1] if levels else [ROOT]
         names = []
@@ -239,10 +239,10 @@ def _name(depth: int, i: int, parent: str, regions: tuple[str, ...]) -> str:
 def _unique(name: str, used: set[str]) -> str:
     base = name[:45].rstrip()
     candidate, n = base, 1
-    while territory_key(candidate) in used:
+    while name_key(candidate) in used:
         n += 1
         candidate = f"{base} {n}"
-    used.add(territory_key(candidate))
+    used.add(name_key(candidate))
     return candidate
 
 
@@ -304,11 +304,11 @@ def _counts(territories: int, total: int, cap: int, rng: random.Random) -> list[
 
 
 def _regions(tree: list[Territory]) -> dict[str, str]:
-    parent = {t.key: territory_key(t.parent or "") for t in tree}
+    parent = {t.key: name_key(t.parent or "") for t in tree}
     found = {}
     for t in tree:
         key = t.key
-        while parent.get(key) not in (None, territory_key(ROOT)):
+        while parent.get(key) not in (None, name_key(ROOT)):
             key = parent[key]
         found[t.key] = key
     return found

@@ -15,7 +15,7 @@ from reconciler.model import (
     ShareType,
     SharingRule,
     Territory,
-    territory_key,
+    name_key,
 )
 
 NEXT_SHARE = {
@@ -46,7 +46,7 @@ def _territories(
 ) -> list[Territory]:
     root, rest = territories[0], list(territories[1:])
     count = max(3, round(share * len(rest)))
-    parents = {t.key: territory_key(t.parent or "") for t in rest}
+    parents = {t.key: name_key(t.parent or "") for t in rest}
     has_children = set(parents.values())
     leaves = [t for t in rest if t.key not in has_children and t.parent != root.name]
     moved = {t.key for t in rng.sample(leaves, min(len(leaves), count // 3))}
@@ -60,7 +60,7 @@ def _territories(
     by_depth = _depths(territories)
     out = [root]
     for t in rest:
-        parent = territory_key(t.parent or "")
+        parent = name_key(t.parent or "")
         if t.key in moved:
             same = [k for k, d in by_depth.items() if d == by_depth[parent] and k != parent]
             parent = rng.choice(sorted(same)) if same else parent
@@ -74,7 +74,7 @@ def _territories(
 
 
 def _depths(territories: tuple[Territory, ...]) -> dict[str, int]:
-    parent = {t.key: territory_key(t.parent) if t.parent else None for t in territories}
+    parent = {t.key: name_key(t.parent) if t.parent else None for t in territories}
     depth = {}
     for key in parent:
         d, at = 0, parent[key]

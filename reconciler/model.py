@@ -19,12 +19,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-MAX_TERRITORIES = 250
-MAX_TERRITORY_NAME = 50
-MAX_DESCRIPTION = 250
-MAX_USERS_PER_TERRITORY = 100
-MIN_GROUP, MAX_GROUP = 2, 25
-MAX_LIST_VALUES = 500
+from reconciler import limits
+
+MAX_TERRITORIES = limits.TERRITORIES_PER_ORG
+MAX_TERRITORY_NAME = limits.TERRITORY_NAME_CHARS
+MAX_DESCRIPTION = limits.DESCRIPTION_CHARS
+MIN_GROUP, MAX_GROUP = limits.CRITERIA_GROUP_MIN, limits.CRITERIA_GROUP_MAX
+MAX_LIST_VALUES = limits.LIST_VALUES
 
 
 class Frozen(BaseModel):
@@ -191,6 +192,17 @@ Criteria = Condition | Group
 Group.model_rebuild()
 
 
+# The fields of a territory that the diff compares and a write sets, besides its name and place.
+TERRITORY_FIELDS = (
+    "manager",
+    "permission",
+    "description",
+    "account_rule",
+    "deal_rule",
+    "lead_rule",
+)
+
+
 class Territory(Frozen):
     """A node of the territory tree, flattened: `parent` names the parent territory.
 
@@ -223,15 +235,16 @@ class Territory(Frozen):
 
     @property
     def key(self) -> str:
-        return territory_key(self.name)
+        return name_key(self.name)
 
     @property
     def is_root(self) -> bool:
         return self.parent is None
 
 
-def territory_key(name: str) -> str:
-    """Territory names are unique org-wide, compared case-insensitively (REFERENCE §3.8)."""
+def name_key(name: str) -> str:
+    """How Zoho compares the names of territories, rules, roles and groups: trimmed and
+    case-insensitive (territory names are unique org-wide, REFERENCE §3.8)."""
     return name.strip().casefold()
 
 
@@ -287,15 +300,11 @@ class SharingRule(Frozen):
 
     @property
     def key(self) -> str:
-        return rule_key(self.name)
+        return name_key(self.name)
 
     @property
     def kind(self) -> Literal["owner", "criteria"]:
         return "owner" if self.source is not None else "criteria"
-
-
-def rule_key(name: str) -> str:
-    return name.strip().casefold()
 
 
 class User(Frozen):
@@ -374,5 +383,5 @@ class OrgState(Frozen):
         return next((t for t in self.territories or () if t.is_root), None)
 
     def territory(self, name: str) -> Territory | None:
-        key = territory_key(name)
+        key = name_key(name)
         return next((t for t in self.territories or () if t.key == key), None)

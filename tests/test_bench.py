@@ -17,7 +17,7 @@ from bench.generate import FAST, REFERENCE, generate, level_sizes
 from bench.orgs import reorg, yaml_text
 from bench.report import SECTIONS, TITLES
 from reconciler.config.load import load
-from reconciler.model import DATA_SHARING_MODULES, OrgState, territory_key
+from reconciler.model import DATA_SHARING_MODULES, OrgState, name_key
 from reconciler.plan.cover import min_cover
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,7 +71,7 @@ def test_the_reference_org_is_zohos_maximum() -> None:
 
 
 def _depth(org: OrgState) -> int:
-    parent = {t.key: territory_key(t.parent) if t.parent else None for t in org.territories or ()}
+    parent = {t.key: name_key(t.parent) if t.parent else None for t in org.territories or ()}
     deepest = 0
     for key in parent:
         depth, at = 0, parent[key]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -124,6 +126,16 @@ def test_help_lists_every_command_without_importing_them() -> None:
     assert result.exit_code == 0
     for name, (_, line) in Commands.lazy.items():
         assert f"{name}" in result.output and line.split()[0] in result.output
+    # In a fresh interpreter, --help must not load any lazy command's module (nor httpx).
+    lazy = sorted({module for module, _ in Commands.lazy.values()})
+    script = (
+        "import sys\n"
+        "from reconciler.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        f"print([m for m in {lazy + ['httpx']!r} if m in sys.modules])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.splitlines()[-1] == "[]", done.stdout
 
 
 def test_python_dash_m_runs_the_cli() -> None:

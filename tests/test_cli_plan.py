@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli.main import main
-from reconciler.plan.build import FORMAT_VERSION
+from reconciler.plan.file import FORMAT_VERSION
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "territories.yaml"
 

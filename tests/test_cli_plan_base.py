@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli.main import main
-from tests.test_gitbase import commit, git
+from tests.test_git import commit, git
 
 BASE = """\
 version: 1

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.model import OrgState, territory_key
+from reconciler.model import OrgState, name_key
 from reconciler.sandbox import Faults
 from tests.harness import Org, open_org, scenario
 
@@ -112,7 +112,7 @@ def assert_kept(before: OrgState, after: OrgState) -> None:
     for new, old in KEPT.items():
         then, now = before.territory(old), after.territory(new)
         assert then is not None and now is not None
-        assert (now.id, now.users) == (then.id, then.users), territory_key(new)
+        assert (now.id, now.users) == (then.id, then.users), name_key(new)
 
 
 def test_every_kept_territory_is_renamed_or_moved() -> None:

@@ -224,7 +224,7 @@ def test_rule_create_update_delete_and_activation() -> None:
     assert [(c.action, c.name, c.activation) for c in changes] == [
         ("delete", "Gone", None),
         ("create", "New", "deactivate"),
-        ("none", "Paused", "activate"),
+        ("toggle", "Paused", "activate"),
         ("update", "Wider", None),
     ]
     assert [(f.field, f.before, f.after) for f in changes[3].fields] == [

@@ -15,7 +15,7 @@ import pytest
 from reconciler.model import OrgState, ShareType
 from reconciler.plan.build import build, relabel
 from reconciler.plan.diff import Changes, diff
-from reconciler.plan.file import Base, SavedPlan, Target, dumps, loads
+from reconciler.plan.file import Base, PlannedOrg, SavedPlan, dumps, loads
 from reconciler.plan.origin import label, labelled, only
 from tests.states import cond, live_rule, live_t, org, rule, user, want
 
@@ -161,7 +161,7 @@ def test_defaults_and_rules() -> None:
     assert {(r.action, r.name): r.origin for r in changes.rules} == {
         ("create", "Old"): "drift",  # someone deleted it by hand
         ("delete", "Manual rule"): "drift",  # someone created it by hand
-        ("none", "Deal desk"): "drift",  # someone switched it off
+        ("toggle", "Deal desk"): "drift",  # someone switched it off
     }
     stricter = org(sharing_rules={"Deals": (rule("Deal desk", active=True),)})
     base_with_manual = org(
@@ -170,7 +170,7 @@ def test_defaults_and_rules() -> None:
     changes = labels(base_with_manual, stricter)
     assert {(r.action, r.name): r.origin for r in changes.rules} == {
         ("delete", "Manual rule"): "change",
-        ("none", "Deal desk"): "change",
+        ("toggle", "Deal desk"): "change",
     }
 
 
@@ -207,7 +207,7 @@ def test_labels_and_the_base_survive_the_plan_file_and_are_documented() -> None:
     plan = relabel(plain, label(plain.changes, base))
     saved = SavedPlan(
         plan=plan,
-        target=Target(kind="sandbox", label="local sandbox (test)", api_domain="http://x"),
+        target=PlannedOrg(kind="sandbox", label="local sandbox (test)", api_domain="http://x"),
         base=Base(ref="origin/main", commit="0123456789abcdef" * 2 + "01234567"),
     )
     text = dumps(saved)

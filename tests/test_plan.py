@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.model import OrgState, ShareType, territory_key
+from reconciler.model import OrgState, ShareType, name_key
 from reconciler.plan.build import Plan, Safety, build, changed_since, fingerprints
 from reconciler.plan.diff import diff
 from reconciler.plan.steps import Action, Limits, Ref
@@ -34,7 +34,7 @@ class Simulation:
         for t in live.territories or ():
             assert t.id is not None
             self.name[t.id] = t.name
-            self.parent[t.id] = by_key[territory_key(t.parent)].id if t.parent else None
+            self.parent[t.id] = by_key[name_key(t.parent)].id if t.parent else None
             self.members[t.id] = set(t.users or ())
 
     def ident(self, ref: Ref, level: int, done: dict[int, int]) -> str:

@@ -9,7 +9,7 @@ import pytest
 from reconciler.errors import PlanFileError
 from reconciler.plan.build import build
 from reconciler.plan.diff import diff
-from reconciler.plan.file import SavedPlan, Target, dumps, loads
+from reconciler.plan.file import PlannedOrg, SavedPlan, dumps, loads
 from reconciler.plan.steps import Action
 from tests.states import live_rule, live_t, org, rule, user, want
 
@@ -30,7 +30,7 @@ def saved() -> SavedPlan:
     plan = build(LIVE, DESIRED, diff(LIVE, DESIRED))
     return SavedPlan(
         plan=plan,
-        target=Target(
+        target=PlannedOrg(
             kind="sandbox", label="local sandbox (test)", api_domain="http://sandbox.invalid"
         ),
         config_files=("org.yaml",),

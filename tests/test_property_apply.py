@@ -27,7 +27,7 @@ from reconciler.model import (
     ShareType,
     SharingRule,
     Territory,
-    territory_key,
+    name_key,
 )
 from tests.harness import config, failures, open_org
 
@@ -100,7 +100,7 @@ def territory(draw: st.DrawFn, name: str, parent: str) -> Territory:
 
 @st.composite
 def trees(draw: st.DrawFn) -> tuple[Territory, ...]:
-    names = draw(st.lists(st.sampled_from(NAMES), unique_by=territory_key, min_size=1, max_size=7))
+    names = draw(st.lists(st.sampled_from(NAMES), unique_by=name_key, min_size=1, max_size=7))
     root = draw(st.sampled_from(["Zylker", "Zylker Group"]))
     placed = [root]
     items = [Territory(name=root, **draw(st.fixed_dictionaries({}, optional=_root())))]

@@ -22,7 +22,7 @@ from reconciler.render.markdown import (
 from reconciler.render.mermaid import DIAGRAM_NODES, mermaid_escape
 from reconciler.render.words import NO_CHANGES, summary_line
 from tests.states import live_t, org, rule, want
-from tests.test_render_plan import DESIRED, LIVE, check_golden, labelled_plan, realistic_plan
+from tests.test_render_text import DESIRED, LIVE, check_golden, labelled_plan, realistic_plan
 
 TARGET = "Zoho CRM https://www.zohoapis.eu (org 20071234)"
 NODE = re.compile(

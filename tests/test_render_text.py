@@ -10,6 +10,8 @@ import io
 import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,11 +19,11 @@ import pytest
 from reconciler.model import Criteria, Group, OrgState, Principal, PrincipalKind, ShareType
 from reconciler.plan.build import Plan, Summary, build, relabel
 from reconciler.plan.diff import diff
-from reconciler.plan.file import SavedPlan, Target, dumps, loads
+from reconciler.plan.file import PlannedOrg, SavedPlan, dumps, loads
 from reconciler.plan.origin import label
 from reconciler.plan.steps import Action
 from reconciler.render.text import plan_text
-from reconciler.render.words import criteria_text, no_changes_text, summary_line
+from reconciler.render.words import NO_CHANGES, criteria_text, summary_line
 from tests.states import cond, live_rule, live_t, org, rule, user, want
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -180,7 +182,28 @@ def test_plain_output_has_no_escape_codes_and_colour_only_adds_them() -> None:
 
 @pytest.mark.parametrize("color", [False, True])
 def test_same_plan_same_bytes(color: bool) -> None:
-    assert text(realistic_plan(), color=color) == text(realistic_plan(), color=color)
+    """Two processes with different hash seeds render the plan and its file byte for byte."""
+    script = (
+        "import sys\n"
+        "from reconciler.plan.file import PlannedOrg, SavedPlan, dumps\n"
+        "from tests.test_render_text import realistic_plan, text\n"
+        "plan = realistic_plan()\n"
+        "org = PlannedOrg(kind='sandbox', label='local sandbox', api_domain='http://x')\n"
+        f"sys.stdout.write(text(plan, color={color}) + dumps(SavedPlan(plan=plan, target=org)))\n"
+    )
+    root = Path(__file__).parent.parent
+    outputs = [
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    ]
+    assert outputs[0] == outputs[1] and "checksum" in outputs[0]
 
 
 @pytest.mark.parametrize("env", [{"NO_COLOR": "1"}, {"FORCE_COLOR": "1", "TERM": "dumb"}])
@@ -197,13 +220,13 @@ def test_the_environment_does_not_change_the_output(
 def test_a_plan_with_nothing_to_do_says_so_in_one_line() -> None:
     desired = org(*(want(t.name, t.parent) for t in LIVE.territories or ()))
     plan = build(LIVE, desired, diff(LIVE, desired))
-    assert text(plan) == no_changes_text() + "\n"
+    assert text(plan) == NO_CHANGES + "\n"
     assert text(plan) == "No changes. The org matches the configuration.\n"
 
 
 def test_a_plan_read_back_from_its_file_reads_the_same() -> None:
     plan = realistic_plan()
-    target = Target(
+    target = PlannedOrg(
         kind="sandbox", label="local sandbox (test)", api_domain="http://127.0.0.1:8765"
     )
     loaded = loads(dumps(SavedPlan(plan=plan, target=target))).plan
@@ -318,7 +341,7 @@ def test_rule_principals_read_as_words() -> None:
 def test_the_json_rendering_is_documented() -> None:
     """`--format json` is the plan file: every key it writes has a line in the docs."""
     doc = (Path(__file__).parent.parent / "docs" / "plan-format.md").read_text(encoding="utf-8")
-    target = Target(
+    target = PlannedOrg(
         kind="sandbox", label="local sandbox (test)", api_domain="http://127.0.0.1:8765"
     )
     payload = json.loads(dumps(SavedPlan(plan=realistic_plan(), target=target)))

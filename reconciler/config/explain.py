@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from reconciler.config.source import Path_, SourceFile
+from reconciler.config.source import SourceFile, YamlPath
 from reconciler.errors import Diagnostic
 from reconciler.model import Access, Permission, ShareType
 
@@ -123,11 +123,11 @@ def _suggest(word: str, choices: Iterable[str], fallback: str | None) -> str | N
     return f"did you mean `{close[0]}`?" if close else fallback
 
 
-def _last_key(path: Path_) -> str | int | None:
+def _last_key(path: YamlPath) -> str | int | None:
     return path[-1] if path else None
 
 
-def prune(data: Any, paths: Iterable[Path_]) -> Any:
+def prune(data: Any, paths: Iterable[YamlPath]) -> Any:
     """A copy of `data` without the values at `paths` (the parts that failed validation)."""
     doomed = {p for p in paths if p}
     if len(doomed) != len(list(paths)):
@@ -135,7 +135,7 @@ def prune(data: Any, paths: Iterable[Path_]) -> Any:
     return _without(data, (), doomed)
 
 
-def _without(node: Any, path: Path_, doomed: set[Path_]) -> Any:
+def _without(node: Any, path: YamlPath, doomed: set[YamlPath]) -> Any:
     if isinstance(node, dict):
         kept = {k: v for k, v in node.items() if (*path, k) not in doomed}
         return {k: _without(v, (*path, k), doomed) for k, v in kept.items()}
@@ -145,7 +145,7 @@ def _without(node: Any, path: Path_, doomed: set[Path_]) -> Any:
     return node
 
 
-def data_path(data: Any, loc: Iterable[str | int]) -> Path_:
+def data_path(data: Any, loc: Iterable[str | int]) -> YamlPath:
     """Follow pydantic's `loc` through the data, skipping union tags that are not keys.
 
     For a missing key the path ends at the mapping that lacks it."""

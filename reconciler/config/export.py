@@ -26,7 +26,7 @@ from reconciler.model import (
     PrincipalKind,
     SharingRule,
     Territory,
-    territory_key,
+    name_key,
 )
 
 SCHEMA_COMMENT = "yaml-language-server: $schema=../schemas/reconciler.schema.json"
@@ -92,7 +92,7 @@ ROOT_FIELDS = ("users",)
 def _tree(territories: tuple[Territory, ...], as_written: bool) -> CommentedMap:
     children: dict[str | None, list[Territory]] = {}
     for t in territories:
-        children.setdefault(territory_key(t.parent) if t.parent else None, []).append(t)
+        children.setdefault(name_key(t.parent) if t.parent else None, []).append(t)
     root = next(t for t in territories if t.is_root)
     return _node(root, children, as_written)
 

@@ -6,7 +6,7 @@ short things (`users` and `previously` lists, conditions, principals) and block 
 everything else. Values keep their quoting.
 
 Comments stay with what they were written above or beside and move with it
-(`yaml_comments`). The result is checked before anyone sees it: the same data, the same
+(`config.comments`). The result is checked before anyone sees it: the same data, the same
 comments, or an error.
 """
 
@@ -21,7 +21,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from reconciler.config import comments as yaml_comments
+from reconciler.config import comments
 from reconciler.config.export import FIELDS, tidy, yaml_writer
 from reconciler.config.load import Document, check_document
 from reconciler.config.source import walk_files
@@ -46,16 +46,16 @@ def format_document(name: str, raw: bytes) -> str:
     text = raw.decode("utf-8-sig")
     yaml = _yaml()
     data = yaml.load(text)
-    notes = yaml_comments.collect(data, text)
-    lost = yaml_comments.unplaced(text, yaml_comments.comment_lines(data, text)[1])
+    notes = comments.collect(data, text)
+    lost = comments.unplaced(text, comments.comment_lines(data, text)[1])
     if lost is not None:
         raise ReconcilerError(
             f"{name}:{lost}: fmt cannot keep this comment where it is (inside a list or "
             "mapping written on several lines in flow style); put it above the key"
         )
-    yaml_comments.clear(data)
+    comments.clear(data)
     _top(data)
-    yaml_comments.attach(data, notes)
+    comments.attach(data, notes)
     out = io.StringIO()
     yaml.dump(data, out)
     formatted = _tidy_checked(yaml, out.getvalue(), data)
@@ -162,7 +162,7 @@ def _tidy_checked(yaml: YAML, text: str, data: Any) -> str:
 
 def _verify(name: str, yaml: YAML, before: str, after: str) -> None:
     old, new = yaml.load(before), yaml.load(after)
-    kept = yaml_comments.comments(old, before) == yaml_comments.comments(new, after)
+    kept = comments.comments(old, before) == comments.comments(new, after)
     if _plain(old) != _plain(new) or not kept:
         raise ReconcilerError(
             f"{name}: cannot be formatted without changing its data or losing a comment; "

@@ -21,7 +21,15 @@ from pydantic import ValidationError
 from reconciler.config import document as doc
 from reconciler.config.explain import data_path, field_names, prune
 from reconciler.config.explain import diagnostics as explain
-from reconciler.config.source import Location, Path_, SourceFile, YamlProblem, parse, walk_files
+from reconciler.config.source import (
+    Location,
+    SourceFile,
+    SourceMap,
+    YamlPath,
+    YamlProblem,
+    parse,
+    walk_files,
+)
 from reconciler.config.tree import Written, check_tree
 from reconciler.errors import ConfigError, Diagnostic
 from reconciler.model import (
@@ -36,11 +44,9 @@ from reconciler.model import (
     ShareType,
     SharingRule,
     Territory,
-    rule_key,
-    territory_key,
+    name_key,
 )
 
-SourceMap = dict[tuple[str, ...], Location]
 Document = tuple[str, bytes]  # a file's name as messages show it, and its bytes
 KNOWN_KEYS = field_names(
     doc.ConfigDoc, doc.TerritoryDoc, doc.SharingRuleDoc, doc.PrincipalDoc, doc.ConditionDoc
@@ -64,7 +70,7 @@ class _Merge:
     grafts: list[Written] = field(default_factory=list)
     nodes: list[Written] = field(default_factory=list)
     defaults: dict[str, tuple[ShareType, Location]] = field(default_factory=dict)
-    rules: dict[str, dict[str, tuple[doc.SharingRuleDoc, Location, SourceFile, Path_]]] = field(
+    rules: dict[str, dict[str, tuple[doc.SharingRuleDoc, Location, SourceFile, YamlPath]]] = field(
         default_factory=dict
     )
     sections: set[str] = field(default_factory=set)
@@ -173,7 +179,7 @@ def _add_sections(merge: _Merge, config: doc.ConfigDoc, source: SourceFile) -> N
 
 
 def _add_tree(merge: _Merge, top: doc.TerritoryDoc, source: SourceFile) -> None:
-    path: Path_ = ("territories",)
+    path: YamlPath = ("territories",)
     node = Written(top, top.parent, source.place((*path, "name")), source, path)
     (merge.grafts if top.parent is not None else merge.roots).append(node)
     stack = [node]
@@ -218,9 +224,9 @@ def _add_rules(
             continue
         seen = merge.rules.setdefault(module, {})
         for index, rule in enumerate(items):
-            path: Path_ = ("sharing_rules", module, index)
+            path: YamlPath = ("sharing_rules", module, index)
             where = source.place((*path, "name"))
-            key = rule_key(rule.name)
+            key = name_key(rule.name)
             if key in seen:
                 merge.diagnostics.append(
                     _twice(where, f"sharing rule `{rule.name}` in {module}", seen[key][1])
@@ -262,7 +268,7 @@ def _finish_territories(merge: _Merge) -> tuple[Territory, ...]:
 
 def _territory(node: Written, is_root: bool, sources: SourceMap) -> Territory | None:
     given = node.doc.model_fields_set - {"children", "parent"}
-    key = territory_key(node.doc.name)
+    key = name_key(node.doc.name)
     sources.setdefault(("territory", key), node.where)
     for name in given:
         sources[("territory", key, name)] = node.source.place((*node.path, name))
@@ -293,7 +299,7 @@ def criteria(written: Any) -> Criteria:
 
 
 def _locate_fields(
-    written: Any, source: SourceFile, path: Path_, address: tuple[str, ...], sources: SourceMap
+    written: Any, source: SourceFile, path: YamlPath, address: tuple[str, ...], sources: SourceMap
 ) -> None:
     # Remember where each criteria field name is written, for "unknown field" errors later.
     if isinstance(written, doc.AllDoc | doc.AnyDoc):
@@ -309,7 +315,7 @@ def _locate_fields(
 def _finish_rules(
     merge: _Merge,
     module: str,
-    rules: dict[str, tuple[doc.SharingRuleDoc, Location, SourceFile, Path_]],
+    rules: dict[str, tuple[doc.SharingRuleDoc, Location, SourceFile, YamlPath]],
 ) -> tuple[SharingRule, ...]:
     built = []
     for key, (rule, where, source, path) in rules.items():
@@ -325,7 +331,7 @@ def _rule(
     rule: doc.SharingRuleDoc,
     address: tuple[str, ...],
     source: SourceFile,
-    path: Path_,
+    path: YamlPath,
     sources: SourceMap,
 ) -> SharingRule:
     values: dict[str, Any] = {"name": rule.name, "target": principal(rule.target)}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Iterator
 
-from reconciler.config.source import Location
+from reconciler.config.source import Location, SourceMap
 from reconciler.errors import Diagnostic, UnresolvedNames
 from reconciler.model import (
     RULE_KINDS,
@@ -21,7 +21,6 @@ from reconciler.model import (
     Territory,
 )
 
-SourceMap = dict[tuple[str, ...], Location]
 NOWHERE = Location("(configuration)", 0, 0)
 
 

@@ -21,7 +21,7 @@ from ruamel.yaml.events import AliasEvent
 
 from reconciler.errors import Diagnostic
 
-Path_ = tuple[str | int, ...]
+YamlPath = tuple[str | int, ...]
 
 
 class Location:
@@ -57,10 +57,14 @@ class Location:
         return hash((self.file, self.line, self.column))
 
 
+# Where each name was written, by its address in the state (section, key, ...).
+SourceMap = dict[tuple[str, ...], Location]
+
+
 class _Pending(Location):
     """A position found only when asked for: a valid file never pays for positions."""
 
-    def __init__(self, source: SourceFile, path: Path_, key: bool) -> None:
+    def __init__(self, source: SourceFile, path: YamlPath, key: bool) -> None:
         super().__init__(source.name, 0, 0)
         self._source, self._path, self._key = source, path, key
         self._found: Location | None = None
@@ -92,22 +96,22 @@ class SourceFile:
     data: Any
     digest: str = ""
     text: str = ""
-    _values: dict[Path_, Location] | None = field(default=None, repr=False)
-    _keys: dict[Path_, Location] = field(default_factory=dict, repr=False)
+    _values: dict[YamlPath, Location] | None = field(default=None, repr=False)
+    _keys: dict[YamlPath, Location] = field(default_factory=dict, repr=False)
 
     @property
-    def values(self) -> dict[Path_, Location]:
+    def values(self) -> dict[YamlPath, Location]:
         if self._values is None:
             self._values = {(): Location(self.name, 1, 1)}
             _locate(self)
         return self._values
 
     @property
-    def keys(self) -> dict[Path_, Location]:
+    def keys(self) -> dict[YamlPath, Location]:
         self.values  # noqa: B018 - computes both maps
         return self._keys
 
-    def at(self, path: Path_) -> Location:
+    def at(self, path: YamlPath) -> Location:
         """The position of the value at `path`, or of its nearest located ancestor."""
         for end in range(len(path), -1, -1):
             found = self.values.get(path[:end])
@@ -115,14 +119,14 @@ class SourceFile:
                 return found
         return Location(self.name, 1, 1)
 
-    def key_at(self, path: Path_) -> Location:
+    def key_at(self, path: YamlPath) -> Location:
         return self.keys.get(path) or self.at(path)
 
-    def place(self, path: Path_) -> Location:
+    def place(self, path: YamlPath) -> Location:
         """`at(path)`, found only when its line or column is read."""
         return _Pending(self, path, key=False)
 
-    def key_place(self, path: Path_) -> Location:
+    def key_place(self, path: YamlPath) -> Location:
         return _Pending(self, path, key=True)
 
 
@@ -270,7 +274,7 @@ def _plain(node: Any) -> Any:
     return node.isoformat() if isinstance(node, date) else node
 
 
-def _plain_located(node: Any, path: Path_, source: SourceFile) -> Any:
+def _plain_located(node: Any, path: YamlPath, source: SourceFile) -> Any:
     if isinstance(node, CommentedMap):
         return {key: _plain_entry(node, key, path, source) for key in node}
     if isinstance(node, CommentedSeq):
@@ -280,7 +284,7 @@ def _plain_located(node: Any, path: Path_, source: SourceFile) -> Any:
     return node.__str__() if _is_tagged_str(node) else node
 
 
-def _plain_entry(node: CommentedMap, key: Any, path: Path_, source: SourceFile) -> Any:
+def _plain_entry(node: CommentedMap, key: Any, path: YamlPath, source: SourceFile) -> Any:
     child = (*path, key)
     kline, kcol = node.lc.key(key)
     source._keys[child] = Location(source.name, kline + 1, kcol + 1)
@@ -289,7 +293,7 @@ def _plain_entry(node: CommentedMap, key: Any, path: Path_, source: SourceFile) 
     return _plain_located(node[key], child, source)
 
 
-def _plain_item(node: CommentedSeq, index: int, path: Path_, source: SourceFile) -> Any:
+def _plain_item(node: CommentedSeq, index: int, path: YamlPath, source: SourceFile) -> Any:
     child = (*path, index)
     line, col = node.lc.item(index)
     source.values[child] = Location(source.name, line + 1, col + 1)

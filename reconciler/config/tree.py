@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from reconciler.config import document as doc
-from reconciler.config.source import Location, Path_, SourceFile
+from reconciler.config.source import Location, SourceFile, YamlPath
 from reconciler.errors import Diagnostic
-from reconciler.model import MAX_TERRITORIES, territory_key
+from reconciler.model import MAX_TERRITORIES, name_key
 
 ROOT_KEYS = frozenset({"name", "users", "children"})
 NAME_FORBIDDEN = frozenset("^~`#%&*()+={}[]|\\;\",'!<>")
@@ -25,14 +25,14 @@ class Written:
     parent: str | None
     where: Location
     source: SourceFile
-    path: Path_
+    path: YamlPath
 
 
 def check_tree(
     roots: list[Written], grafts: list[Written], nodes: list[Written]
 ) -> list[Diagnostic]:
     found = [*_roots(roots, grafts), *_duplicates(nodes)]
-    names = {territory_key(n.doc.name): n for n in nodes}
+    names = {name_key(n.doc.name): n for n in nodes}
     found += [*_grafts(grafts, names), *_renames(nodes, names), *_members(nodes)]
     found += [*_root_keys(roots), *_cap(nodes), *_characters(nodes, roots)]
     return found
@@ -55,7 +55,7 @@ def _roots(roots: list[Written], grafts: list[Written]) -> Iterator[Diagnostic]:
 def _duplicates(nodes: list[Written]) -> Iterator[Diagnostic]:
     first: dict[str, Written] = {}
     for node in nodes:  # in the order written: files in turn, each top to bottom
-        key = territory_key(node.doc.name)
+        key = name_key(node.doc.name)
         if key in first:
             yield node.where.error(
                 f"territory `{node.doc.name}` is declared twice (names are compared ignoring case)",
@@ -69,7 +69,7 @@ def _grafts(grafts: list[Written], names: dict[str, Written]) -> Iterator[Diagno
     for graft in grafts:
         assert graft.parent is not None
         where = graft.source.place((*graft.path, "parent"))
-        parent = names.get(territory_key(graft.parent))
+        parent = names.get(name_key(graft.parent))
         if parent is None:
             close = difflib.get_close_matches(graft.parent, [n.doc.name for n in names.values()])
             hint = f"did you mean `{close[0]}`?" if close else "declare it, or fix the name"
@@ -87,7 +87,7 @@ def _inside(node: Written, top: Written, names: dict[str, Written]) -> bool:
         if current is top:
             return True
         seen.add(id(current))
-        current = names.get(territory_key(current.parent)) if current.parent else None
+        current = names.get(name_key(current.parent)) if current.parent else None
     return current is not None
 
 
@@ -96,7 +96,7 @@ def _renames(nodes: list[Written], names: dict[str, Written]) -> Iterator[Diagno
     for node in nodes:
         for index, old in enumerate(node.doc.previously):
             where = node.source.place((*node.path, "previously", index))
-            key = territory_key(old)
+            key = name_key(old)
             if key in names:
                 yield where.error(
                     f"`previously: {old}` is the name of a territory declared at "

@@ -22,8 +22,6 @@ from reconciler.plan.rules import default_steps, rule_steps
 from reconciler.plan.steps import Limits, Step
 from reconciler.plan.territories import Builder, territory_steps
 
-FORMAT_VERSION = 2
-
 
 class Safety(Frozen):
     """Deletes beyond these need `--allow-deletes` (DESIGN §5): a share of what exists,
@@ -90,7 +88,6 @@ class Summary(Frozen):
 class Plan(Frozen):
     """Everything `apply` needs, and everything a reviewer reads."""
 
-    format_version: int = FORMAT_VERSION
     summary: Summary
     changes: Changes
     steps: tuple[Step, ...]
@@ -118,7 +115,7 @@ def build(
 ) -> Plan:
     """The steps that turn `live` into `desired`; `changes` is `diff(live, desired)`."""
     limits = limits or Limits()
-    builder = Builder(live)
+    builder = Builder()
     refs = territory_steps(builder, changes, live, limits)
     member_steps(builder, changes, refs, live.directory, limits)
     defaults = default_steps(builder, changes, live.directory, limits)
@@ -217,20 +214,20 @@ def fingerprints(live: OrgState, desired: OrgState | None = None) -> dict[str, F
     found: dict[str, Fingerprint] = {}
     if live.territories is not None:
         for t in live.territories:
-            found[f"territory:{t.id}"] = _print(f"territory `{t.name}`", _territory_facts(t))
+            found[f"territory:{t.id}"] = _fingerprint(f"territory `{t.name}`", _territory_facts(t))
         index = sorted((t.id or "", t.key) for t in live.territories)
-        found["territories"] = _print("the list of territories", index)
+        found["territories"] = _fingerprint("the list of territories", index)
     managed = None if desired is None else set(desired.data_sharing or {})
     for module, share in (live.data_sharing or {}).items():
         if managed is not None and module not in managed:
             continue
-        found[f"default:{module}"] = _print(f"the {module} data-sharing default", share.value)
+        found[f"default:{module}"] = _fingerprint(f"the {module} data-sharing default", share.value)
     for module, rules in (live.sharing_rules or {}).items():
         for rule in rules:
             label = f"sharing rule `{rule.name}` ({module})"
-            found[f"rule:{module}:{rule.id}"] = _print(label, rule.model_dump(mode="json"))
+            found[f"rule:{module}:{rule.id}"] = _fingerprint(label, rule.model_dump(mode="json"))
         index = sorted((r.id or "", r.key) for r in rules)
-        found[f"rules:{module}"] = _print(f"the list of {module} sharing rules", index)
+        found[f"rules:{module}"] = _fingerprint(f"the list of {module} sharing rules", index)
     return dict(sorted(found.items()))
 
 
@@ -262,7 +259,7 @@ def _watched(key: str, then: dict[str, Fingerprint]) -> bool:
     return False
 
 
-def _print(name: str, value: Any) -> Fingerprint:
+def _fingerprint(name: str, value: Any) -> Fingerprint:
     return Fingerprint(name=name, digest=_digest(value))
 
 

@@ -14,16 +14,15 @@ from typing import Any, Literal
 from deepdiff import DeepDiff
 
 from reconciler.model import (
+    TERRITORY_FIELDS,
     Frozen,
     OrgState,
     ShareType,
     SharingRule,
     Territory,
-    rule_key,
-    territory_key,
+    name_key,
 )
 
-COMPARED = ("manager", "permission", "description", "account_rule", "deal_rule", "lead_rule")
 RULE_COMPARED = ("name", "source", "criteria", "target", "access", "superiors")
 # With `plan --base`: made by the configuration edit under review, or undoing a change made
 # in the org by hand (`origin.label`). None when the plan was made without a base.
@@ -60,7 +59,7 @@ class TerritoryChange(Frozen):
 
     @property
     def key(self) -> str:
-        return territory_key(self.name)
+        return name_key(self.name)
 
 
 class MemberChange(Frozen):
@@ -84,7 +83,7 @@ class DefaultChange(Frozen):
 class RuleChange(Frozen):
     """A sharing rule to create, update or delete, and whether to flip its `active` flag."""
 
-    action: Literal["create", "update", "delete", "none"]
+    action: Literal["create", "update", "delete", "toggle"]  # toggle: only `active` flips
     module: str
     name: str
     live: SharingRule | None = None
@@ -131,7 +130,7 @@ def match(live: tuple[Territory, ...], desired: tuple[Territory, ...]) -> dict[s
         if wanted.key in matched:
             continue
         for old in wanted.previously:
-            found = by_key.get(territory_key(old))
+            found = by_key.get(name_key(old))
             if found is not None and found.key not in taken and not found.is_root:
                 matched[wanted.key] = found
                 taken.add(found.key)
@@ -157,13 +156,13 @@ def _territories(
             members.append(member)
     changes += _deletions(live, desired, matched)
     changes.sort(key=_territory_order)
-    members.sort(key=lambda m: territory_key(m.territory))
+    members.sort(key=lambda m: name_key(m.territory))
     return tuple(changes), tuple(members)
 
 
 def depths(territories: tuple[Territory, ...]) -> dict[str, int]:
     """Depth of each territory by key (root 0); unreachable ones count from their top."""
-    parent = {t.key: territory_key(t.parent) if t.parent else None for t in territories}
+    parent = {t.key: name_key(t.parent) if t.parent else None for t in territories}
     found: dict[str, int] = {}
     for key in parent:
         chain = []
@@ -215,16 +214,16 @@ def _moved_from(
     """The live parent's name when the territory is to hang under a different one."""
     if wanted.is_root or found.parent is None:
         return None
-    new_parent = matched.get(territory_key(wanted.parent or ""))
-    if new_parent is not None and new_parent.key == territory_key(found.parent):
+    new_parent = matched.get(name_key(wanted.parent or ""))
+    if new_parent is not None and new_parent.key == name_key(found.parent):
         return None
-    return live_names.get(territory_key(found.parent), found.parent)
+    return live_names.get(name_key(found.parent), found.parent)
 
 
 def _field_changes(found: Territory, wanted: Territory) -> tuple[FieldChange, ...]:
     managed = wanted.managed_fields()
     changes = []
-    for name in COMPARED:
+    for name in TERRITORY_FIELDS:
         if name in managed and getattr(found, name) != getattr(wanted, name):
             changes.append(field_change(name, getattr(found, name), getattr(wanted, name)))
     return tuple(changes)
@@ -284,7 +283,7 @@ def _heir(gone: Territory, by_key: dict[str, Territory], survivors: dict[str, Te
     deleted territory's records and any children still under it."""
     current = gone
     while current.parent is not None:
-        current = by_key[territory_key(current.parent)]
+        current = by_key[name_key(current.parent)]
         if current.key in survivors:
             return survivors[current.key].name
     return current.name
@@ -322,7 +321,7 @@ def _rules(
             RuleChange(action="delete", module=module, name=r.name, live=r)
             for r in current.values()
         ]
-    changes.sort(key=lambda c: (c.module, c.action != "delete", rule_key(c.name)))
+    changes.sort(key=lambda c: (c.module, c.action != "delete", name_key(c.name)))
     return tuple(changes)
 
 
@@ -344,7 +343,7 @@ def _rule(module: str, found: SharingRule | None, wanted: SharingRule) -> RuleCh
     if not fields and activation is None:
         return None
     return RuleChange(
-        action="update" if fields else "none",
+        action="update" if fields else "toggle",
         module=module,
         name=wanted.name,
         live=found,

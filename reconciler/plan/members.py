@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from reconciler.model import Directory, territory_key
+from reconciler.limits import chunks
+from reconciler.model import Directory, name_key
 from reconciler.plan.cover import Edge, min_cover
 from reconciler.plan.diff import Changes
 from reconciler.plan.steps import Action, Limits, Ref, TerritoryUsers, UserTerritories
-from reconciler.plan.territories import Builder, chunks
+from reconciler.plan.territories import Builder
 
 
 def member_steps(
@@ -28,7 +29,7 @@ def member_steps(
 
 def _edges(changes: Changes, side: str) -> list[Edge]:
     return sorted(
-        (territory_key(m.territory), email) for m in changes.members for email in getattr(m, side)
+        (name_key(m.territory), email) for m in changes.members for email in getattr(m, side)
     )
 
 

@@ -15,9 +15,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, TypeVar
 
-from reconciler.model import OrgState, SharingRule, Territory, rule_key, territory_key
+from reconciler.model import (
+    TERRITORY_FIELDS,
+    OrgState,
+    SharingRule,
+    Territory,
+    name_key,
+)
 from reconciler.plan.diff import (
-    COMPARED,
     Changes,
     DefaultChange,
     MemberChange,
@@ -97,17 +102,17 @@ def _base_omits(live: Territory | None, base: OrgState) -> bool:
     if live is None or base.territories is None:
         return False
     names = {t.key for t in base.territories}
-    names |= {territory_key(old) for t in base.territories for old in t.previously}
+    names |= {name_key(old) for t in base.territories for old in t.previously}
     return live.key not in names
 
 
 def _parent(territory: Territory) -> str | None:
-    return territory_key(territory.parent) if territory.parent else None
+    return name_key(territory.parent) if territory.parent else None
 
 
 def _stated(territory: Territory) -> dict[str, Any]:
     managed = territory.managed_fields()
-    return {name: getattr(territory, name) for name in COMPARED if name in managed}
+    return {name: getattr(territory, name) for name in TERRITORY_FIELDS if name in managed}
 
 
 def _asks(was: Territory | SharingRule, field: str, value: Any) -> bool:
@@ -150,7 +155,7 @@ def _rule_drift(change: RuleChange, base: OrgState) -> bool:
     if change.action == "delete":
         assert change.live is not None  # a delete carries the live rule (diff)
         return rules is not None and all(r.key != change.live.key for r in rules)
-    was = next((r for r in rules or () if r.key == rule_key(change.name)), None)
+    was = next((r for r in rules or () if r.key == name_key(change.name)), None)
     if was is None or change.desired is None:
         return False
     if change.action == "create":

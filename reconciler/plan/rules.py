@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.model import Directory, Principal, PrincipalKind, SharingRule, rule_key
+from reconciler.limits import chunks
+from reconciler.model import Directory, Principal, PrincipalKind, SharingRule, name_key
 from reconciler.plan.diff import Changes, RuleChange
 from reconciler.plan.steps import (
     Action,
@@ -25,7 +26,7 @@ from reconciler.plan.steps import (
     RuleWrite,
     SetDefaults,
 )
-from reconciler.plan.territories import Builder, chunks
+from reconciler.plan.territories import Builder
 
 
 def default_steps(
@@ -67,7 +68,7 @@ def ordered(changes: list[RuleChange]) -> list[RuleChange]:
     (DUPLICATE_DATA), so a write that takes over another rule's `from`/`to` comes after the
     update that moves that rule off them. Where rules trade places in a cycle, one of them
     is deleted first and created again last."""
-    writes = {rule_key(c.name): c for c in changes if c.action != "delete"}
+    writes = {name_key(c.name): c for c in changes if c.action != "delete"}
     before = _takes_over(list(writes.values()))
     order: list[str] = []
     recreated: list[RuleChange] = []
@@ -89,11 +90,11 @@ def ordered(changes: list[RuleChange]) -> list[RuleChange]:
 def _takes_over(writes: list[RuleChange]) -> dict[str, str]:
     """For each write, the rule whose live `from`/`to` it takes over (that rule moves first)."""
     leaving = {
-        _pair(c.live): rule_key(c.name)
+        _pair(c.live): name_key(c.name)
         for c in writes
         if c.live is not None and c.desired is not None and _pair(c.live) != _pair(c.desired)
     }
-    found = {rule_key(c.name): leaving.get(_pair(c.desired)) for c in writes if c.desired}
+    found = {name_key(c.name): leaving.get(_pair(c.desired)) for c in writes if c.desired}
     return {k: v for k, v in found.items() if v is not None and v != k}
 
 

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from reconciler import limits
 from reconciler.model import (
     Access,
     Criteria,
@@ -27,15 +28,15 @@ class Limits(Frozen):
     """Batch sizes and caps. Where the sources disagree the smaller value is the default
     (REFERENCE §13); a faster org can be told otherwise."""
 
-    territories_per_call: int = 100
-    deletes_per_call: int = 10
-    users_per_territory_call: int = 100
-    ids_chars: int = 500  # the `ids` query parameter of both membership removals
-    territories_per_user_call: int = 100
-    user_territory_ids_per_call: int = 100
-    defaults_per_call: int = 100
-    users_per_territory: int = 100
-    territories_per_org: int = 250
+    territories_per_call: int = limits.TERRITORIES_PER_CALL
+    deletes_per_call: int = limits.DELETES_PER_CALL
+    users_per_territory_call: int = limits.USERS_PER_TERRITORY_CALL
+    ids_chars: int = limits.IDS_CHARS
+    territories_per_user_call: int = limits.TERRITORIES_PER_USER_CALL
+    user_territory_ids_per_call: int = limits.USER_TERRITORY_IDS_PER_CALL
+    defaults_per_call: int = limits.DEFAULTS_PER_CALL
+    users_per_territory: int = limits.USERS_PER_TERRITORY
+    territories_per_org: int = limits.TERRITORIES_PER_ORG
 
 
 class Ref(Frozen):
@@ -177,12 +178,3 @@ Step = Annotated[
     | RuleFlag,
     Field(discriminator="action"),
 ]
-WRITES_RULES = frozenset(
-    {
-        Action.create_rule,
-        Action.update_rule,
-        Action.delete_rule,
-        Action.activate_rule,
-        Action.deactivate_rule,
-    }
-)

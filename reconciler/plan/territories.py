@@ -8,10 +8,11 @@ A move waits for the moves of the territories above its new place (see
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from typing import Any, TypeVar, cast
 
-from reconciler.model import OrgState, Territory, territory_key
+from reconciler.limits import chunks
+from reconciler.model import TERRITORY_FIELDS, OrgState, Territory, name_key
 from reconciler.plan.diff import Changes, TerritoryChange
 from reconciler.plan.steps import (
     Action,
@@ -34,8 +35,7 @@ T = TypeVar("T")
 class Builder:
     """Collects steps, numbering them; `finish()` assigns levels from the dependencies."""
 
-    def __init__(self, live: OrgState) -> None:
-        self.live = live
+    def __init__(self) -> None:
         self._steps: list[StepBase] = []
 
     def add(self, cls: type[S], after: Iterable[int] = (), **fields: Any) -> S:
@@ -58,11 +58,6 @@ def _level(step_id: int, by_id: dict[int, StepBase], levels: dict[int, int]) -> 
         deps = by_id[step_id].after
         levels[step_id] = 1 + max((_level(d, by_id, levels) for d in deps), default=0)
     return levels[step_id]
-
-
-def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def territory_steps(
@@ -94,7 +89,7 @@ def _leaving(changes: Changes, moved_by: dict[str, int]) -> dict[str, list[int]]
     leaving: dict[str, list[int]] = {}
     for change in changes.territories:
         if change.key in moved_by and change.live and change.live.parent:
-            leaving.setdefault(territory_key(change.live.parent), []).append(moved_by[change.key])
+            leaving.setdefault(name_key(change.live.parent), []).append(moved_by[change.key])
     return leaving
 
 
@@ -112,7 +107,7 @@ def _creates(
     for gen in sorted(set(generation.values())):
         wave = sorted((c for c in creating if generation[c.key] == gen), key=lambda c: c.key)
         for batch in chunks(wave, limits.territories_per_call):
-            parents = [refs[territory_key(c.parent or "")] for c in batch]
+            parents = [refs[name_key(c.parent or "")] for c in batch]
             waits = [p.created_by for p in parents if p.created_by is not None]
             items = tuple(_new(c, p, live) for c, p in zip(batch, parents, strict=True))
             step = builder.add(
@@ -130,9 +125,9 @@ def _creates(
 def _generation(key: str, new: dict[str, TerritoryChange]) -> int:
     depth = 0
     parent = new[key].parent
-    while parent is not None and territory_key(parent) in new:
+    while parent is not None and name_key(parent) in new:
         depth += 1
-        parent = new[territory_key(parent)].parent
+        parent = new[name_key(parent)].parent
     return depth
 
 
@@ -145,7 +140,7 @@ def _new(change: TerritoryChange, parent: Ref, live: OrgState) -> NewTerritory:
 
 def _fields(desired: Territory, names: Iterable[str], live: OrgState) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for name in ("manager", "permission", "description", "account_rule", "deal_rule", "lead_rule"):
+    for name in TERRITORY_FIELDS:
         if name not in names:
             continue
         value = getattr(desired, name)
@@ -192,19 +187,13 @@ def _updates(
     return moved_by
 
 
-def _waits_for_create(change: TerritoryChange, refs: dict[str, Ref]) -> bool:
-    if change.moved_from is None:
-        return False
-    return refs[territory_key(change.parent or "")].created_by is not None
-
-
 def _update(change: TerritoryChange, refs: dict[str, Ref], live: OrgState) -> TerritoryUpdate:
     assert change.desired is not None and change.live is not None
     values = _fields(change.desired, {f.field for f in change.fields}, live)
     if change.renamed_from is not None:
         values["name"] = change.name
     if change.moved_from is not None:
-        values["parent"] = refs[territory_key(change.parent or "")]
+        values["parent"] = refs[name_key(change.parent or "")]
     return TerritoryUpdate(territory=Ref(name=change.live.name, id=change.live.id), **values)
 
 
@@ -213,7 +202,7 @@ def move_dependencies(changes: Changes) -> dict[str, list[str]]:
     ancestors: they move first. Then every move lands under a chain that is already final,
     and a final chain cannot contain the territory being moved, so no move makes a cycle
     however the calls of one level interleave."""
-    parent = {c.key: territory_key(c.parent) if c.parent else None for c in changes.territories}
+    parent = {c.key: name_key(c.parent) if c.parent else None for c in changes.territories}
     moved = {c.key for c in changes.territories if c.moved_from is not None}
     waits: dict[str, list[str]] = {}
     for key in sorted(moved):
@@ -244,15 +233,13 @@ def _deletes(
         for batch in chunks(wave, limits.deletes_per_call):
             items = tuple(
                 TerritoryRemoval(
-                    territory=by_live[c.key], transfer_to=refs[territory_key(c.transfer_to or "")]
+                    territory=by_live[c.key], transfer_to=refs[name_key(c.transfer_to or "")]
                 )
                 for c in batch
             )
             keys = {c.key for c in batch}
             waits = [w for c in batch for w in leaving.get(c.key, [])]
-            waits += [
-                i for k, i in deleted_by.items() if territory_key(gone[k].parent or "") in keys
-            ]
+            waits += [i for k, i in deleted_by.items() if name_key(gone[k].parent or "") in keys]
             step = builder.add(
                 DeleteTerritories, after=waits, action=Action.delete_territories, items=items
             )
@@ -260,12 +247,8 @@ def _deletes(
     return sorted(set(deleted_by.values()))
 
 
-def _parent_key(change: TerritoryChange) -> str:
-    return territory_key(change.parent or "")
-
-
 def _height(key: str, gone: dict[str, TerritoryChange]) -> int:
     """0 for a deleted territory with no deleted children, else one more than its
     tallest deleted child: children are removed before their parents."""
-    children = [c for c in gone.values() if territory_key(c.parent or "") == key]
+    children = [c for c in gone.values() if name_key(c.parent or "") == key]
     return 1 + max((_height(c.key, gone) for c in children), default=-1)

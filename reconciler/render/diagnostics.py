@@ -9,6 +9,7 @@ import json
 from collections.abc import Sequence
 from typing import TextIO
 
+from reconciler.counts import plural
 from reconciler.errors import Diagnostic
 from reconciler.model import OrgState
 
@@ -27,7 +28,7 @@ def _line(d: Diagnostic) -> str:
 def _summary(diagnostics: Sequence[Diagnostic]) -> str:
     files = len({d.file for d in diagnostics})
     count = len(diagnostics)
-    return f"{_count(count, 'error', 'errors')} in {_count(files, 'file', 'files')}"
+    return f"{plural(count, 'error', 'errors')} in {plural(files, 'file', 'files')}"
 
 
 def diagnostics_json(diagnostics: Sequence[Diagnostic], out: TextIO, *, files: int) -> None:
@@ -68,7 +69,7 @@ def _escape_property(text: str) -> str:
 
 
 def valid_text(files: int, summary: str, out: TextIO) -> None:
-    out.write(f"ok: {_count(files, 'file', 'files')} valid ({summary})\n")
+    out.write(f"ok: {plural(files, 'file', 'files')} valid ({summary})\n")
 
 
 def state_summary(state: OrgState) -> str:
@@ -76,15 +77,11 @@ def state_summary(state: OrgState) -> str:
     parts = []
     if state.territories is not None:
         members = sum(len(t.users or ()) for t in state.territories)
-        parts.append(_count(len(state.territories), "territory", "territories"))
-        parts.append(_count(members, "membership", "memberships"))
+        parts.append(plural(len(state.territories), "territory", "territories"))
+        parts.append(plural(members, "membership", "memberships"))
     if state.data_sharing is not None:
-        parts.append(_count(len(state.data_sharing), "default", "defaults"))
+        parts.append(plural(len(state.data_sharing), "default", "defaults"))
     if state.sharing_rules is not None:
         rules = sum(len(r) for r in state.sharing_rules.values())
-        parts.append(_count(rules, "sharing rule", "sharing rules"))
+        parts.append(plural(rules, "sharing rule", "sharing rules"))
     return ", ".join(parts) or "nothing managed"
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from reconciler.counts import plural
 from reconciler.plan.build import Plan, Summary
 from reconciler.plan.diff import TerritoryChange
 from reconciler.plan.origin import labelled
@@ -38,7 +39,6 @@ from reconciler.render.words import (
     memberships,
     origin_line,
     parts,
-    plural,
     rule_description,
     rule_marker,
     rule_notes,
@@ -292,7 +292,7 @@ def _rule_items(plan: Plan) -> list[Item]:
         description = rule_description(change)
         head += f" — {escape(description)}" if description else ""
         lines = [head, *_field_items(field_texts(change.fields))]
-        items.append(Item("\n".join(lines), 1 + (change.action != "none" and bool(notes))))
+        items.append(Item("\n".join(lines), 1 + (change.action != "toggle" and bool(notes))))
     return items
 
 

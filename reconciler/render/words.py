@@ -15,7 +15,9 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from reconciler.counts import plural
 from reconciler.model import (
+    TERRITORY_FIELDS,
     Comparator,
     Condition,
     Criteria,
@@ -23,10 +25,10 @@ from reconciler.model import (
     Principal,
     PrincipalKind,
     SharingRule,
-    territory_key,
+    name_key,
 )
 from reconciler.plan.build import Plan, Summary
-from reconciler.plan.diff import COMPARED, FieldChange, Origin, RuleChange, TerritoryChange
+from reconciler.plan.diff import FieldChange, Origin, RuleChange, TerritoryChange
 from reconciler.plan.origin import ORIGINS, labelled, only
 
 NO_CHANGES = "No changes. The org matches the configuration."
@@ -47,15 +49,6 @@ SYMBOLS = {
 # untyped), so they are re-read before they are put into words.
 _CRITERIA: TypeAdapter[Criteria] = TypeAdapter(Criteria)
 FieldText = tuple[str, str | None, str]  # field, value before (None: newly set), value after
-
-
-def no_changes_text() -> str:
-    """The whole rendering of a plan with nothing to do."""
-    return NO_CHANGES
-
-
-def plural(n: int, one: str, many: str) -> str:
-    return f"{n:,} {one if n == 1 else many}"
 
 
 # -- the summary line -----------------------------------------------------------------------
@@ -124,7 +117,7 @@ class Node:
 
     @property
     def key(self) -> str:
-        return territory_key(self.name)
+        return name_key(self.name)
 
     @property
     def kind(self) -> str:
@@ -136,11 +129,11 @@ class TreeIndex:
 
     def __init__(self, plan: Plan) -> None:
         self.changes = {c.key: c for c in plan.changes.territories}
-        self.names = {territory_key(n): n for n in plan.tree}
+        self.names = {name_key(n): n for n in plan.tree}
         self.renamed = {
-            territory_key(c.renamed_from): c.key for c in self.changes.values() if c.renamed_from
+            name_key(c.renamed_from): c.key for c in self.changes.values() if c.renamed_from
         }
-        given = {territory_key(n): p for n, p in plan.tree.items()}
+        given = {name_key(n): p for n, p in plan.tree.items()}
         for key, change in self.changes.items():
             self.names.setdefault(key, change.name)
             given.setdefault(key, change.parent)
@@ -155,14 +148,14 @@ class TreeIndex:
         """The key of a territory named as in the desired tree (None: not in the tree)."""
         if name is None:
             return None
-        key = territory_key(name)
+        key = name_key(name)
         return key if key in self.names else self.renamed.get(key)
 
     def live_key(self, name: str | None) -> str | None:
         """The key of a territory named as in the live org: a renamed one by its new name."""
         if name is None:
             return None
-        key = territory_key(name)
+        key = name_key(name)
         return self.renamed.get(key, key if key in self.names else None)
 
     def affected(self, also: Iterable[str] = ()) -> tuple[Node, ...]:
@@ -225,7 +218,7 @@ def territory_fields(change: TerritoryChange) -> list[FieldText]:
     """What a create sets, or each field an update changes, in words."""
     if change.action == "create" and change.desired is not None:
         desired = change.desired
-        stated = [f for f in COMPARED if f in desired.model_fields_set]
+        stated = [f for f in TERRITORY_FIELDS if f in desired.model_fields_set]
         values = [(f, getattr(desired, f)) for f in stated]
         return [(f, None, value_text(f, v)) for f, v in values if v is not None]
     return field_texts(change.fields)
@@ -334,7 +327,7 @@ def memberships(plan: Plan) -> list[Membership]:
         for c in plan.changes.territories
         if c.action == "delete" and c.members_dropped
     ]
-    return sorted(found, key=lambda m: territory_key(m.territory))
+    return sorted(found, key=lambda m: name_key(m.territory))
 
 
 # -- from this change, or drift (plan --base) -----------------------------------------------

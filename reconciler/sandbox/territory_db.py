@@ -28,10 +28,6 @@ def find(db: sqlite3.Connection, ident: str | None) -> sqlite3.Row | None:
     return fetch_one(db, "SELECT * FROM territories WHERE id = ?", (ident,))
 
 
-def root_id(db: sqlite3.Connection) -> str:
-    return str(db.execute("SELECT id FROM territories WHERE parent_id IS NULL").fetchone()["id"])
-
-
 def has_children(db: sqlite3.Connection, ident: str) -> bool:
     row = db.execute("SELECT 1 FROM territories WHERE parent_id = ? LIMIT 1", (ident,))
     return row.fetchone() is not None

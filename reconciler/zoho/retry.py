@@ -81,8 +81,6 @@ class MaybeApplied(Unavailable):
     """A create failed in a way that may have happened after Zoho made the object, so it was
     not resent. Re-running plan/apply finds out by reading the org."""
 
-    maybe_applied = True
-
 
 # Failures raised before the request left this machine: resending cannot duplicate anything.
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
