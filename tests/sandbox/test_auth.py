@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 
-from reconciler.sandbox import IN_PROCESS_URL, SandboxTransport
-from tests.sandbox.conftest import make_client
+from reconciler.sandbox import IN_PROCESS_URL, Sandbox, SandboxTransport
+from tests.sandbox.conftest import FakeClock, Org, make_client
 
 pytestmark = pytest.mark.anyio
 TOKEN_URL = "/oauth/v2/token"
@@ -19,14 +21,14 @@ GRANT = {
 
 
 @pytest.fixture
-async def anonymous(sandbox):
+async def anonymous(sandbox: Sandbox) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(
         transport=SandboxTransport(sandbox), base_url="http://127.0.0.1:9999"
     ) as client:
         yield client
 
 
-async def test_refresh_grant_issues_a_token(anonymous):
+async def test_refresh_grant_issues_a_token(anonymous: httpx.AsyncClient) -> None:
     response = await anonymous.post(TOKEN_URL, data=GRANT)
     assert response.status_code == 200
     body = response.json()
@@ -38,7 +40,7 @@ async def test_refresh_grant_issues_a_token(anonymous):
     assert (await anonymous.get("/crm/v8/org", headers=headers)).status_code == 200
 
 
-async def test_grant_parameters_may_be_in_the_query(anonymous):
+async def test_grant_parameters_may_be_in_the_query(anonymous: httpx.AsyncClient) -> None:
     response = await anonymous.post(TOKEN_URL, params=GRANT)
     assert "access_token" in response.json()
 
@@ -53,13 +55,15 @@ async def test_grant_parameters_may_be_in_the_query(anonymous):
         ({"grant_type": "password"}, "unsupported_grant_type"),
     ],
 )
-async def test_bad_grants_answer_200_with_an_error(anonymous, change, error):
+async def test_bad_grants_answer_200_with_an_error(
+    anonymous: httpx.AsyncClient, change: dict[str, str], error: str
+) -> None:
     response = await anonymous.post(TOKEN_URL, data={**GRANT, **change})
     assert response.status_code == 200
     assert response.json() == {"error": error}
 
 
-async def test_missing_header_is_authentication_failure(anonymous):
+async def test_missing_header_is_authentication_failure(anonymous: httpx.AsyncClient) -> None:
     response = await anonymous.get("/crm/v8/settings/territories")
     assert response.status_code == 401
     assert response.json() == {
@@ -70,13 +74,15 @@ async def test_missing_header_is_authentication_failure(anonymous):
     }
 
 
-async def test_bearer_prefix_is_not_zohos(anonymous, sandbox):
+async def test_a_bearer_prefix_is_authentication_failure(
+    anonymous: httpx.AsyncClient, sandbox: Sandbox
+) -> None:
     headers = {"Authorization": f"Bearer {sandbox.issue_token()}"}
     response = await anonymous.get("/crm/v8/org", headers=headers)
     assert response.json()["code"] == "AUTHENTICATION_FAILURE"
 
 
-async def test_unknown_token_is_invalid_token(anonymous):
+async def test_unknown_token_is_invalid_token(anonymous: httpx.AsyncClient) -> None:
     headers = {"Authorization": "Zoho-oauthtoken not-a-token"}
     response = await anonymous.get("/crm/v8/org", headers=headers)
     assert response.status_code == 401
@@ -88,7 +94,9 @@ async def test_unknown_token_is_invalid_token(anonymous):
     }
 
 
-async def test_tokens_expire_and_refresh(anonymous, sandbox, clock):
+async def test_tokens_expire_and_refresh(
+    anonymous: httpx.AsyncClient, sandbox: Sandbox, clock: FakeClock
+) -> None:
     sandbox.configure(token_lifetime_s=60)
     token = (await anonymous.post(TOKEN_URL, data=GRANT)).json()["access_token"]
     headers = {"Authorization": f"Zoho-oauthtoken {token}"}
@@ -103,7 +111,7 @@ async def test_tokens_expire_and_refresh(anonymous, sandbox, clock):
     assert (await anonymous.get("/crm/v8/org", headers=headers)).status_code == 200
 
 
-async def test_at_most_ten_live_tokens_per_refresh_token(anonymous):
+async def test_at_most_ten_live_tokens_per_refresh_token(anonymous: httpx.AsyncClient) -> None:
     tokens = [
         (await anonymous.post(TOKEN_URL, data=GRANT)).json()["access_token"] for _ in range(11)
     ]
@@ -113,7 +121,7 @@ async def test_at_most_ten_live_tokens_per_refresh_token(anonymous):
     assert (await anonymous.get("/crm/v8/org", headers=newest)).status_code == 200
 
 
-async def test_revoke_ends_the_refresh_token(anonymous):
+async def test_revoke_ends_the_refresh_token(anonymous: httpx.AsyncClient) -> None:
     token = (await anonymous.post(TOKEN_URL, data=GRANT)).json()["access_token"]
     await anonymous.post(f"{TOKEN_URL}/revoke", params={"token": "sandbox-refresh"})
     assert (await anonymous.post(TOKEN_URL, data=GRANT)).json() == {"error": "invalid_code"}
@@ -121,7 +129,7 @@ async def test_revoke_ends_the_refresh_token(anonymous):
     assert (await anonymous.get("/crm/v8/org", headers=headers)).status_code == 401
 
 
-async def test_scopes_are_checked_per_endpoint(sandbox):
+async def test_scopes_are_checked_per_endpoint(sandbox: Sandbox) -> None:
     token = sandbox.issue_token(scopes=["ZohoCRM.settings.territories.read", "ZohoCRM.org.all"])
     async with make_client(sandbox, token) as client:
         assert (await client.get("/crm/v8/settings/territories")).status_code == 200
@@ -137,21 +145,21 @@ async def test_scopes_are_checked_per_endpoint(sandbox):
         assert (await client.get("/crm/v8/users")).status_code == 401
 
 
-async def test_membership_writes_need_both_areas(sandbox, org):
+async def test_membership_writes_need_both_areas(sandbox: Sandbox, org: Org) -> None:
     token = sandbox.issue_token(scopes=["ZohoCRM.settings.territories.ALL"])
     async with make_client(sandbox, token) as client:
         response = await client.put(f"/crm/v8/settings/territories/{org.root}/users", json={})
     assert response.json()["code"] == "OAUTH_SCOPE_MISMATCH"
 
 
-async def test_module_scoped_record_grants(sandbox, org):
+async def test_a_module_scoped_token_reads_only_its_module(sandbox: Sandbox, org: Org) -> None:
     token = sandbox.issue_token(scopes=["ZohoCRM.modules.accounts.READ"])
     async with make_client(sandbox, token) as client:
         assert (await client.get("/crm/v8/Accounts")).status_code == 200
         assert (await client.get("/crm/v8/Deals")).status_code == 401
 
 
-async def test_seeded_refresh_tokens_may_carry_narrower_scopes(clock):
+async def test_seeded_refresh_tokens_may_carry_narrower_scopes(clock: FakeClock) -> None:
     from reconciler.sandbox import Sandbox, demo_seed
 
     seed = demo_seed().model_copy(deep=True)

@@ -23,13 +23,13 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_every_command_has_help_with_an_example():
+def test_every_command_has_help_with_an_example() -> None:
     for name, command in sandbox_group.commands.items():
         assert command.help and "Example:" in command.help and "\b" in command.help, name
     assert "Example:" in (sandbox_group.help or "")
 
 
-def test_reset_seeds_a_fresh_org_and_stats_reads_it(tmp_path: Path):
+def test_reset_seeds_a_fresh_org_and_stats_reads_it(tmp_path: Path) -> None:
     db = tmp_path / "org.sqlite3"
     code, _, err = run("reset", "--db", str(db))
     assert code == 0, err
@@ -40,7 +40,7 @@ def test_reset_seeds_a_fresh_org_and_stats_reads_it(tmp_path: Path):
     assert json.loads(out)["calls"] == 0
 
 
-def test_reset_with_a_seed_file(tmp_path: Path):
+def test_reset_with_a_seed_file_builds_that_org(tmp_path: Path) -> None:
     seed = tmp_path / "seed.json"
     seed.write_text(
         json.dumps(
@@ -64,7 +64,7 @@ def test_reset_with_a_seed_file(tmp_path: Path):
         assert tx.execute("SELECT name FROM territories").fetchone()[0] == "Acme"
 
 
-def test_a_bad_seed_is_a_usage_error(tmp_path: Path):
+def test_a_bad_seed_is_a_usage_error(tmp_path: Path) -> None:
     seed = tmp_path / "seed.yaml"
     seed.write_text("org: {name: Acme}\nroles: []\nusers: []\n")
     code, _, err = run("reset", "--db", str(tmp_path / "x.sqlite3"), "--seed", str(seed))
@@ -72,7 +72,7 @@ def test_a_bad_seed_is_a_usage_error(tmp_path: Path):
     assert "--seed" in err
 
 
-def test_stats_reset_clears_the_log(tmp_path: Path):
+def test_stats_reset_clears_the_log(tmp_path: Path) -> None:
     db = tmp_path / "org.sqlite3"
     with Sandbox(db) as org, org.store.transaction() as tx:
         tx.execute(
@@ -86,25 +86,25 @@ def test_stats_reset_clears_the_log(tmp_path: Path):
     assert json.loads(run("stats", "--db", str(db))[1])["calls"] == 0
 
 
-def test_stats_of_a_missing_database(tmp_path: Path):
+def test_stats_of_a_missing_database_is_a_usage_error(tmp_path: Path) -> None:
     code, _, err = run("stats", "--db", str(tmp_path / "none.sqlite3"))
     assert code == 2
     assert "no sandbox database" in err
 
 
-def test_serve_refuses_remote_hosts_without_the_flag(tmp_path: Path):
+def test_serve_refuses_remote_hosts_without_the_flag(tmp_path: Path) -> None:
     code, _, err = run("serve", "--host", "0.0.0.0", "--db", str(tmp_path / "org.sqlite3"))
     assert code == 2
     assert "--allow-remote" in err
 
 
-def test_serve_rejects_a_malformed_endpoint_fault(tmp_path: Path):
+def test_serve_rejects_a_malformed_endpoint_fault(tmp_path: Path) -> None:
     code, _, err = run("serve", "--fail-endpoint", "GET", "--db", str(tmp_path / "o.sqlite3"))
     assert code == 2
     assert "METHOD PATTERN" in err
 
 
-def test_serve_rejects_an_unknown_edition(tmp_path: Path):
+def test_serve_rejects_an_unknown_edition(tmp_path: Path) -> None:
     code, _, err = run("serve", "--edition", "platinum", "--db", str(tmp_path / "o.sqlite3"))
     assert code == 2
     assert "unknown edition" in err
@@ -117,7 +117,7 @@ def free_port() -> int:
 
 
 @pytest.mark.served
-def test_serve_answers_and_another_process_reads_its_stats(tmp_path: Path):
+def test_serve_answers_and_another_process_reads_its_stats(tmp_path: Path) -> None:
     db, port = tmp_path / "org.sqlite3", free_port()
     server = subprocess.Popen(
         [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from reconciler.sandbox import Sandbox
@@ -19,7 +21,7 @@ def accounts() -> Criteria:
     return Criteria({**checker.fields, **deals.fields})
 
 
-def cond(field, comparator, value, **extra):
+def cond(field: str, comparator: str, value: Any, **extra: Any) -> dict[str, Any]:
     return {"field": {"api_name": field}, "comparator": comparator, "value": value, **extra}
 
 
@@ -51,7 +53,9 @@ def cond(field, comparator, value, **extra):
         },
     ],
 )
-def test_valid_criteria_normalise(accounts, criteria):
+def test_valid_criteria_are_accepted_with_only_known_keys(
+    accounts: Criteria, criteria: dict[str, Any]
+) -> None:
     checked = accounts.check(criteria, PATH)
     assert set(checked) <= {"group_operator", "group", "field", "comparator", "value", "type"}
 
@@ -141,7 +145,9 @@ def test_valid_criteria_normalise(accounts, criteria):
         ),
     ],
 )
-def test_invalid_criteria(accounts, criteria, code, api_name, message):
+def test_invalid_criteria_name_the_code_field_and_path(
+    accounts: Criteria, criteria: Any, code: str, api_name: str, message: str
+) -> None:
     with pytest.raises(CriteriaError) as raised:
         accounts.check(criteria, PATH)
     error = raised.value.item

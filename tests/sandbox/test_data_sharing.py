@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import httpx
 import pytest
+
+from reconciler.sandbox import Sandbox
+from tests.sandbox.conftest import FakeClock, Org
 
 pytestmark = pytest.mark.anyio
 URL = "/crm/v8/settings/data_sharing"
 
 
-async def test_lists_modules_with_their_share_type(client, org):
+async def test_each_module_is_listed_with_its_share_type(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     body = (await client.get(URL)).json()["data_sharing"]
     accounts = next(s for s in body if s["module"]["api_name"] == "Accounts")
     assert accounts == {
@@ -19,7 +27,9 @@ async def test_lists_modules_with_their_share_type(client, org):
     }
 
 
-async def test_update_starts_recomputation(client, org, clock, sandbox):
+async def test_an_update_starts_a_recomputation_that_ends(
+    client: httpx.AsyncClient, org: Org, clock: FakeClock, sandbox: Sandbox
+) -> None:
     sandbox.configure(rule_recompute_s=30)
     item = {"share_type": "public_read_only", "module": {"id": org.module("Accounts")}}
     response = await client.put(URL, json={"data_sharing": [item]})
@@ -35,7 +45,7 @@ async def test_update_starts_recomputation(client, org, clock, sandbox):
         ]
     }
 
-    async def accounts():
+    async def accounts() -> Any:
         body = (await client.get(URL)).json()["data_sharing"]
         return next(s for s in body if s["module"]["api_name"] == "Accounts")
 
@@ -45,7 +55,7 @@ async def test_update_starts_recomputation(client, org, clock, sandbox):
     assert (await accounts())["rule_computation_running"] is False
 
 
-async def test_update_errors(client, org):
+async def test_each_bad_update_item_gets_its_own_error(client: httpx.AsyncClient, org: Org) -> None:
     accounts = org.module("Accounts")
     items = [
         {"share_type": "everyone", "module": {"id": accounts}},
@@ -98,7 +108,9 @@ async def test_update_errors(client, org):
     ]
 
 
-async def test_at_most_100_modules_per_call(client, org):
+async def test_more_than_100_modules_in_one_call_is_refused(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     items = [{"share_type": "public", "module": {"id": org.module("Accounts")}}] * 101
     response = await client.put(URL, json={"data_sharing": items})
     assert response.json() == {

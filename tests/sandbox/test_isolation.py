@@ -23,7 +23,7 @@ def imported_modules(path: Path) -> set[str]:
     return found
 
 
-def test_the_sandbox_imports_only_itself_from_reconciler():
+def test_the_sandbox_imports_only_itself_from_reconciler() -> None:
     offenders = {
         f"{path.name}: {name}"
         for path in PACKAGE.glob("*.py")
@@ -35,11 +35,11 @@ def test_the_sandbox_imports_only_itself_from_reconciler():
     assert offenders == set()
 
 
-def test_the_demo_seed_ships_inside_the_package():
+def test_the_demo_seed_ships_inside_the_package() -> None:
     assert (PACKAGE / "demo_seed.yaml").is_file()
 
 
-def test_nothing_token_shaped_is_committed():
+def test_nothing_token_shaped_is_committed() -> None:
     """A hook flags real-looking Zoho tokens; the sandbox's fixed secrets must not look real."""
     import re
 

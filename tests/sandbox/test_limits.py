@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import pytest
 
 from reconciler.sandbox import Sandbox, SandboxSettings
 from reconciler.sandbox.settings import edition_concurrency, edition_credits
-from tests.sandbox.conftest import make_client
+from tests.sandbox.conftest import FakeClock, make_client
 
 pytestmark = pytest.mark.anyio
 
 
-async def test_calls_beyond_the_concurrency_limit_get_429(sandbox, client):
+async def test_calls_beyond_the_concurrency_limit_get_429(
+    sandbox: Sandbox, client: httpx.AsyncClient
+) -> None:
     sandbox.configure(concurrency_limit=3, latency_s=0.05)
     responses = await asyncio.gather(*(client.get("/crm/v8/org") for _ in range(5)))
     statuses = sorted(r.status_code for r in responses)
@@ -30,13 +33,17 @@ async def test_calls_beyond_the_concurrency_limit_get_429(sandbox, client):
     assert stats["credits_used"] == 3
 
 
-async def test_sequential_calls_never_hit_the_limit(sandbox, client):
+async def test_sequential_calls_never_hit_the_limit(
+    sandbox: Sandbox, client: httpx.AsyncClient
+) -> None:
     sandbox.configure(concurrency_limit=1)
     for _ in range(3):
         assert (await client.get("/crm/v8/org")).status_code == 200
 
 
-async def test_daily_credits(sandbox, clock):
+async def test_daily_credits_run_out_and_free_up_after_24_hours(
+    sandbox: Sandbox, clock: FakeClock
+) -> None:
     sandbox.configure(daily_credit_limit=2, token_lifetime_s=10 * 86_400)
     async with make_client(sandbox) as client:
         assert (await client.get("/crm/v8/org")).status_code == 200
@@ -49,13 +56,15 @@ async def test_daily_credits(sandbox, clock):
         assert (await client.get("/crm/v8/org")).status_code == 200
 
 
-async def test_errors_after_authentication_cost_a_credit(sandbox, client):
+async def test_errors_after_authentication_cost_a_credit(
+    sandbox: Sandbox, client: httpx.AsyncClient
+) -> None:
     await client.get("/crm/v8/settings/territories", params={"page": "x"})
     await client.get("/crm/v8/org", headers={"Authorization": "Zoho-oauthtoken nope"})
     assert sandbox.stats()["credits_used"] == 1
 
 
-def test_edition_defaults():
+def test_limits_default_to_the_editions_figures() -> None:
     assert [
         edition_concurrency(e)
         for e in ("free", "standard", "professional", "enterprise", "ultimate")
@@ -67,20 +76,20 @@ def test_edition_defaults():
     assert edition_concurrency("Zoho One") == 20
 
 
-def test_the_edition_setting_overrides_the_org(clock):
+def test_the_edition_setting_overrides_the_org(clock: FakeClock) -> None:
     sandbox = Sandbox(clock=clock, settings=SandboxSettings(edition="free"))
     assert sandbox.concurrency_limit() == 5
     assert Sandbox(clock=clock).concurrency_limit() == 20
 
 
-def test_settings_are_validated():
+def test_settings_are_validated() -> None:
     with pytest.raises(ValueError, match="unknown edition"):
         SandboxSettings(edition="platinum")
     with pytest.raises(ValueError, match="mixed_batch_status"):
         SandboxSettings(mixed_batch_status=201)
 
 
-async def test_huge_bodies_are_refused(sandbox, client):
+async def test_huge_bodies_are_refused(sandbox: Sandbox, client: httpx.AsyncClient) -> None:
     sandbox.configure(max_body_bytes=1000)
     body = {"territories": [{"name": "x" * 2000}]}
     response = await client.post("/crm/v8/settings/territories", json=body)

@@ -246,6 +246,6 @@ def test_an_unknown_module_is_invalid_module() -> None:
     assert (response.status_code, response.json()["code"]) == (400, "INVALID_MODULE")
 
 
-def test_non_utf8_bodies_and_query_strings() -> None:
+def test_non_utf8_bodies_and_query_strings_are_400() -> None:
     response = answer("PUT", "/crm/v8/settings/territories?page=%ff", b"\xff\xfe")
     assert response.status_code == 400

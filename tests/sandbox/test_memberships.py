@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from reconciler.sandbox import Sandbox, SandboxSettings
-from tests.sandbox.conftest import create_territory, make_client
+from tests.sandbox.conftest import FakeClock, Org, create_territory, make_client
 
 pytestmark = pytest.mark.anyio
 URL = "/crm/v8/settings/territories"
 
 
-async def test_add_list_and_remove_members(client, org):
+async def test_members_can_be_added_listed_and_removed(client: httpx.AsyncClient, org: Org) -> None:
     a = await create_territory(client, "A", org.root)
     amy, bob = org.user("amy@zylker.example"), org.user("bob@zylker.example")
     response = await client.put(f"{URL}/{a}/users", json={"users": [{"id": amy}, {"id": bob}]})
@@ -50,7 +51,7 @@ async def test_add_list_and_remove_members(client, org):
     }
 
 
-async def test_nesting_of_removal_results_is_a_setting(org, clock):
+async def test_nesting_of_removal_results_is_a_setting(org: Org, clock: FakeClock) -> None:
     sandbox = Sandbox(clock=clock, settings=SandboxSettings(nested_user_results=False))
     async with make_client(sandbox) as client:
         amy = org.user("amy@zylker.example")
@@ -59,7 +60,7 @@ async def test_nesting_of_removal_results_is_a_setting(org, clock):
     assert isinstance(response.json()["users"][0], dict)
 
 
-async def test_member_errors(client, org):
+async def test_each_bad_member_gets_its_own_error(client: httpx.AsyncClient, org: Org) -> None:
     a = await create_territory(client, "A", org.root)
     amy = org.user("amy@zylker.example")
     erin = org.user("erin.walsh@zylker.example")
@@ -96,7 +97,7 @@ async def test_member_errors(client, org):
     ]
 
 
-async def test_users_per_territory_cap(org, clock):
+async def test_users_beyond_the_per_territory_cap_are_refused(org: Org, clock: FakeClock) -> None:
     sandbox = Sandbox(clock=clock, settings=SandboxSettings(users_per_territory_cap=2))
     emails = ["amy@zylker.example", "bob@zylker.example", "carla.mendes@zylker.example"]
     async with make_client(sandbox) as client:
@@ -111,13 +112,17 @@ async def test_users_per_territory_cap(org, clock):
     }
 
 
-async def test_more_than_100_users_in_one_call(client, org):
+async def test_more_than_100_users_in_one_call_is_refused(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     users = [{"id": str(4150868000000900000 + n)} for n in range(101)]
     response = await client.put(f"{URL}/{org.root}/users", json={"users": users})
     assert response.json()["details"]["maximum_length"] == 100
 
 
-async def test_removal_errors(client, org):
+async def test_removal_reports_non_members_bad_ids_and_missing_ids(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     amy = org.user("amy@zylker.example")
     response = await client.delete(f"{URL}/{org.root}/users", params={"ids": f"{amy},12"})
     assert response.json()["users"] == [
@@ -138,7 +143,9 @@ async def test_removal_errors(client, org):
     assert response.json()["code"] == "REQUIRED_PARAM_MISSING"
 
 
-async def test_single_user_forms(client, org):
+async def test_one_user_can_be_added_read_and_removed_by_url(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     amy = org.user("amy@zylker.example")
     assert (await client.get(f"{URL}/{org.root}/users/{amy}")).status_code == 204
     response = await client.put(f"{URL}/{org.root}/users/{amy}")
@@ -165,7 +172,7 @@ async def test_single_user_forms(client, org):
     }
 
 
-async def test_bad_ids_in_the_url(client, org):
+async def test_bad_ids_in_the_url_are_invalid_data(client: httpx.AsyncClient, org: Org) -> None:
     response = await client.get(f"{URL}/12/users")
     assert response.json() == {
         "code": "INVALID_DATA",
@@ -185,7 +192,7 @@ async def test_bad_ids_in_the_url(client, org):
     ]
 
 
-async def test_member_list_pages(client, org):
+async def test_member_lists_come_in_pages(client: httpx.AsyncClient, org: Org) -> None:
     emails = ["amy@zylker.example", "bob@zylker.example", "carla.mendes@zylker.example"]
     users = [{"id": org.user(e)} for e in emails]
     await client.put(f"{URL}/{org.root}/users", json={"users": users})
@@ -194,7 +201,9 @@ async def test_member_list_pages(client, org):
     assert page["users"][0]["email"] == "carla.mendes@zylker.example"
 
 
-async def test_user_centric_family(client, org):
+async def test_a_users_territories_can_be_added_listed_and_removed(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     a = await create_territory(client, "A", org.root, manager={"id": org.admin})
     b = await create_territory(client, "B", a)
     bob = org.user("bob@zylker.example")
@@ -235,7 +244,9 @@ async def test_user_centric_family(client, org):
     )
 
 
-async def test_user_centric_errors(client, org):
+async def test_user_centric_calls_refuse_duplicates_and_bad_ids(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     bob = org.user("bob@zylker.example")
     a = await create_territory(client, "A", org.root)
     await client.put(f"/crm/v8/users/{bob}/territories", json={"territories": [{"id": a}]})
@@ -257,7 +268,9 @@ async def test_user_centric_errors(client, org):
     assert response.json()["details"] == {"resource_path_index": 3}
 
 
-async def test_the_caller_cannot_change_their_own_territories(client, org):
+async def test_the_caller_cannot_change_their_own_territories(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     response = await client.put(
         f"/crm/v8/users/{org.admin}/territories", json={"territories": [{"id": org.root}]}
     )
@@ -270,7 +283,9 @@ async def test_the_caller_cannot_change_their_own_territories(client, org):
     }
 
 
-async def test_user_centric_batch_limit(client, org):
+async def test_more_than_100_territories_for_a_user_is_refused(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     bob = org.user("bob@zylker.example")
     items = [{"id": str(4150868000000900000 + n)} for n in range(101)]
     response = await client.put(f"/crm/v8/users/{bob}/territories", json={"territories": items})
@@ -279,7 +294,9 @@ async def test_user_centric_batch_limit(client, org):
     assert response.json()["details"]["limit"] == 100
 
 
-async def test_the_root_territory_has_no_parent_in_the_user_view(client, org):
+async def test_the_root_territory_has_no_parent_in_the_user_view(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     bob = org.user("bob@zylker.example")
     await client.put(f"{URL}/{org.root}/users/{bob}")
     body = (await client.get(f"/crm/v8/users/{bob}/territories/{org.root}")).json()
@@ -293,7 +310,9 @@ async def test_the_root_territory_has_no_parent_in_the_user_view(client, org):
         ("disabled", "TERRITORY_DISABLED", "the territory feature is disabled"),
     ],
 )
-async def test_membership_feature_errors_are_403(sandbox, client, org, state, code, message):
+async def test_membership_feature_errors_are_403(
+    sandbox: Sandbox, client: httpx.AsyncClient, org: Org, state: str, code: str, message: str
+) -> None:
     sandbox.set_territory_management(state)
     response = await client.get(f"{URL}/{org.root}/users")
     assert response.status_code == 403
@@ -304,13 +323,17 @@ async def test_membership_feature_errors_are_403(sandbox, client, org, state, co
     ("ids", "code"),
     [("", "REQUIRED_PARAM_MISSING"), ("1,a", "INVALID_DATA"), ("1," * 101 + "1", "LIMIT_EXCEEDED")],
 )
-async def test_user_centric_removal_checks_ids(client, org, ids, code):
+async def test_user_centric_removal_checks_ids(
+    client: httpx.AsyncClient, org: Org, ids: str, code: str
+) -> None:
     bob = org.user("bob@zylker.example")
     response = await client.delete(f"/crm/v8/users/{bob}/territories", params={"ids": ids})
     assert (response.status_code, response.json()["code"]) == (400, code)
 
 
-async def test_user_centric_removal_of_unknown_and_single_forms(client, org):
+async def test_removing_territories_a_user_lacks_is_an_error(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     bob = org.user("bob@zylker.example")
     response = await client.delete(f"/crm/v8/users/{bob}/territories", params={"ids": "12"})
     assert response.json()["territories"][0]["message"] == "Invalid Territory Id"
@@ -324,7 +347,7 @@ async def test_user_centric_removal_of_unknown_and_single_forms(client, org):
     assert (await client.get(f"/crm/v8/users/{bob}/territories/{org.root}")).status_code == 204
 
 
-async def test_user_centric_add_checks_each_item(client, org):
+async def test_user_centric_add_checks_each_item(client: httpx.AsyncClient, org: Org) -> None:
     erin = org.user("erin.walsh@zylker.example")
     response = await client.put(
         f"/crm/v8/users/{erin}/territories", json={"territories": [{"id": org.root}, {}]}

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
-from tests.sandbox.conftest import create_territory
+from tests.sandbox.conftest import Org, create_territory
 
 pytestmark = pytest.mark.anyio
 
 
-async def test_assign_and_remove_in_bulk(client, org):
+async def test_territories_are_assigned_and_removed_in_bulk(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     a = await create_territory(client, "A", org.root)
     b = await create_territory(client, "B", org.root)
     acme = org.record("Accounts", "Account_Name", "Acme Rockets")
@@ -38,7 +41,9 @@ async def test_assign_and_remove_in_bulk(client, org):
     assert response.json()["data"][0]["message"] == "the territories data removed successfully"
 
 
-async def test_assignment_errors(client, org):
+async def test_assigning_a_duplicate_or_unknown_territory_is_an_error(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     a = await create_territory(client, "A", org.root)
     acme = org.record("Accounts", "Account_Name", "Acme Rockets")
     url = f"/crm/v8/Accounts/{acme}/actions/assign_territories"
@@ -56,7 +61,7 @@ async def test_assignment_errors(client, org):
     assert response.json()["data"][0]["message"] == "the id given seems to be invalid"
 
 
-async def test_a_deal_holds_one_territory(client, org):
+async def test_a_deal_holds_one_territory(client: httpx.AsyncClient, org: Org) -> None:
     a = await create_territory(client, "A", org.root)
     b = await create_territory(client, "B", org.root)
     deal = org.record("Deals", "Deal_Name", "Acme fleet renewal")
@@ -72,7 +77,7 @@ async def test_a_deal_holds_one_territory(client, org):
     }
 
 
-async def test_unsupported_and_unknown_modules(client):
+async def test_unsupported_and_unknown_modules_are_refused(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/crm/v8/Tasks/actions/assign_territories", json={"data": [{"id": "1"}]}
     )
@@ -86,7 +91,7 @@ async def test_unsupported_and_unknown_modules(client):
     assert response.json()["code"] == "INVALID_MODULE"
 
 
-async def test_records_list_pages(client):
+async def test_records_list_in_pages(client: httpx.AsyncClient) -> None:
     body = (await client.get("/crm/v8/Accounts", params={"per_page": 4})).json()
     assert len(body["data"]) == 4
     assert body["info"]["more_records"] is True

@@ -45,7 +45,7 @@ def benchmark_seed(users: int = 5000, territories: int = 250, per_territory: int
     )
 
 
-def test_benchmark_scale_loads_in_seconds(tmp_path: Path):
+def test_benchmark_scale_loads_in_seconds(tmp_path: Path) -> None:
     seed = benchmark_seed()
     started = time.perf_counter()
     with Sandbox(tmp_path / "bench.sqlite3", seed=seed) as org, org.store.transaction() as db:
@@ -57,7 +57,7 @@ def test_benchmark_scale_loads_in_seconds(tmp_path: Path):
     assert time.perf_counter() - started < 5
 
 
-def test_demo_seed_is_the_documented_org():
+def test_demo_seed_is_the_documented_org() -> None:
     seed = demo_seed()
     assert seed.org.name == "Zylker"
     assert len(seed.users) == 25
@@ -65,7 +65,7 @@ def test_demo_seed_is_the_documented_org():
     assert [g.name for g in seed.groups][:2] == ["Global Managers", "Finance"]
 
 
-def test_json_and_yaml_seeds(tmp_path: Path):
+def test_json_and_yaml_seeds_load_alike(tmp_path: Path) -> None:
     text = (
         '{"org": {"name": "Acme", "edition": "Professional"}, "roles": [{"name": "R"}],'
         ' "users": [{"email": "a@acme.example", "last_name": "A", "role": "R"}]}'
@@ -77,7 +77,7 @@ def test_json_and_yaml_seeds(tmp_path: Path):
     assert load_seed(tmp_path / "s.json").org.territories_state() == "not_enabled"
 
 
-def test_a_seed_referring_to_nothing_is_refused():
+def test_a_seed_referring_to_nothing_is_refused() -> None:
     seed = Seed.model_validate(
         {
             "org": {"name": "Acme"},
@@ -89,7 +89,7 @@ def test_a_seed_referring_to_nothing_is_refused():
         Sandbox(seed=seed)
 
 
-async def test_a_group_may_have_territory_sources():
+async def test_a_group_may_have_territory_sources() -> None:
     seed = Seed.model_validate(
         {
             "org": {"name": "Acme"},
@@ -104,7 +104,7 @@ async def test_a_group_may_have_territory_sources():
     assert [tuple(row) for row in rows] == [("territories", 1)]
 
 
-async def test_state_survives_a_restart(tmp_path: Path):
+async def test_state_survives_a_restart(tmp_path: Path) -> None:
     db = tmp_path / "org.sqlite3"
     first = Sandbox(db)
     async with make_client(first) as client:
@@ -124,7 +124,7 @@ async def test_state_survives_a_restart(tmp_path: Path):
 
 
 @pytest.mark.served
-async def test_concurrent_writers_through_both_ways_in(tmp_path: Path):
+async def test_concurrent_writers_in_process_and_served_all_land(tmp_path: Path) -> None:
     org = Sandbox(tmp_path / "org.sqlite3")
     org.configure(latency_s=0.01, concurrency_limit=100)
     root = "4150868000000000084"

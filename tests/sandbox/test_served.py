@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 import pytest
@@ -22,7 +23,7 @@ ROOT = "4150868000000000084"  # the demo org's root territory
 AMY = "4150868000000000017"
 
 
-def sequence():
+def sequence() -> list[tuple[str, str, Any]]:
     """A mixed sequence of calls: writes, reads, paging, errors, 204s and bad requests."""
     territories = "/crm/v8/settings/territories"
     item = {"reporting_to": {"id": ROOT}, "permission_type": "read_only"}
@@ -73,7 +74,7 @@ def sequence():
     ]
 
 
-async def replay(client):
+async def replay(client: httpx.AsyncClient) -> list[tuple[str, str, int, str | None, bytes]]:
     answers = []
     for method, url, body in sequence():
         if isinstance(body, bytes):
@@ -92,7 +93,7 @@ async def replay(client):
     return answers
 
 
-async def test_served_and_in_process_answer_the_same():
+async def test_served_and_in_process_answer_the_same() -> None:
     in_process = Sandbox(clock=FakeClock())
     served = Sandbox(clock=FakeClock())
     headers = {"Authorization": f"Zoho-oauthtoken {in_process.issue_token()}"}
@@ -112,7 +113,7 @@ async def test_served_and_in_process_answer_the_same():
     assert json.loads(expected[1][4])["territories"][2]["code"] == "DUPLICATE_DATA"
 
 
-async def test_served_token_endpoint_names_the_served_domain():
+async def test_served_token_endpoint_names_the_served_domain() -> None:
     sandbox = Sandbox(clock=FakeClock())
     with serve_in_thread(sandbox) as base_url:
         async with httpx.AsyncClient(
@@ -133,7 +134,7 @@ async def test_served_token_endpoint_names_the_served_domain():
 
 
 @pytest.mark.parametrize("after_write", [False, True])
-async def test_a_dropped_call_is_a_protocol_error_over_http(after_write):
+async def test_a_dropped_call_is_a_protocol_error_over_http(after_write: bool) -> None:
     sandbox = Sandbox(clock=FakeClock())
     headers = {"Authorization": f"Zoho-oauthtoken {sandbox.issue_token()}"}
     body = {
@@ -150,7 +151,7 @@ async def test_a_dropped_call_is_a_protocol_error_over_http(after_write):
     assert [t["name"] for t in listed] == (["Zylker", "A"] if after_write else ["Zylker"])
 
 
-async def test_head_requests_get_headers_only():
+async def test_head_requests_get_headers_only() -> None:
     sandbox = Sandbox(clock=FakeClock())
     with serve_in_thread(sandbox) as base_url:
         async with httpx.AsyncClient(
@@ -160,6 +161,6 @@ async def test_head_requests_get_headers_only():
     assert (response.status_code, response.content) == (400, b"")
 
 
-def test_serving_beyond_loopback_needs_a_flag():
+def test_serving_beyond_loopback_needs_a_flag() -> None:
     with pytest.raises(RemoteNotAllowed):
         serve(Sandbox(), host="0.0.0.0", port=0)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+import httpx
 import pytest
+
+from reconciler.sandbox import Sandbox
+from tests.sandbox.conftest import FakeClock, Org
 
 pytestmark = pytest.mark.anyio
 URL = "/crm/v8/settings/data_sharing/rules"
 
 
-def owner_rule(org, name="Managers see EMEA accounts", **fields):
+def owner_rule(org: Org, name: str = "Managers see EMEA accounts", **fields: Any) -> dict[str, Any]:
     return {
         "name": name,
         "type": "Record_Owner_Based",
@@ -24,7 +31,7 @@ def owner_rule(org, name="Managers see EMEA accounts", **fields):
     }
 
 
-def criteria_rule(org, name="Big deals to finance"):
+def criteria_rule(org: Org, name: str = "Big deals to finance") -> dict[str, Any]:
     return {
         "name": name,
         "type": "Criteria_Based",
@@ -39,19 +46,21 @@ def criteria_rule(org, name="Big deals to finance"):
     }
 
 
-async def create(client, rule, module="Accounts"):
+async def create(client: httpx.AsyncClient, rule: dict[str, Any], module: str = "Accounts") -> str:
     response = await client.post(URL, params={"module": module}, json={"sharing_rules": [rule]})
     assert response.status_code == 201, response.text
-    return response.json()["sharing_rules"][0]["details"]["id"]
+    return str(response.json()["sharing_rules"][0]["details"]["id"])
 
 
 @pytest.fixture
-def settle(clock):
+def settle(clock: FakeClock) -> Callable[[], None]:
     """Let the module's recomputation finish (default window: 1 s)."""
     return lambda: clock.advance(1.5)
 
 
-async def test_create_and_read_back(client, org, settle):
+async def test_a_created_rule_reads_back_in_full(
+    client: httpx.AsyncClient, org: Org, settle: Callable[[], None]
+) -> None:
     rule_id = await create(client, owner_rule(org))
     settle()
     body = (await client.get(f"{URL}/{rule_id}")).json()["sharing_rules"][0]
@@ -81,7 +90,9 @@ async def test_create_and_read_back(client, org, settle):
     assert (await client.get(URL, params={"module": "Deals"})).status_code == 204
 
 
-async def test_create_success_envelope(client, org):
+async def test_create_answers_201_with_a_success_message(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     response = await client.post(
         URL, params={"module": "Accounts"}, json={"sharing_rules": [criteria_rule(org)]}
     )
@@ -89,7 +100,7 @@ async def test_create_success_envelope(client, org):
     assert response.json()["sharing_rules"][0]["message"] == "sharing rule is created successfully"
 
 
-async def test_one_rule_per_call(client, org):
+async def test_more_than_one_rule_per_call_is_refused(client: httpx.AsyncClient, org: Org) -> None:
     response = await client.post(
         URL,
         params={"module": "Accounts"},
@@ -108,7 +119,7 @@ async def test_one_rule_per_call(client, org):
     }
 
 
-async def test_status_is_refused(client, org):
+async def test_status_is_refused(client: httpx.AsyncClient, org: Org) -> None:
     response = await client.post(
         URL,
         params={"module": "Accounts"},
@@ -122,7 +133,7 @@ async def test_status_is_refused(client, org):
     }
 
 
-async def test_module_is_required_and_checked(client, org):
+async def test_module_is_required_and_checked(client: httpx.AsyncClient, org: Org) -> None:
     response = await client.post(URL, json={"sharing_rules": [owner_rule(org)]})
     assert response.json() == {
         "code": "REQUIRED_PARAM_MISSING",
@@ -141,7 +152,9 @@ async def test_module_is_required_and_checked(client, org):
     }
 
 
-async def test_rule_validation(client, org, settle):
+async def test_bad_rules_name_the_offending_field(
+    client: httpx.AsyncClient, org: Org, settle: Callable[[], None]
+) -> None:
     cases = [
         (owner_rule(org, type="Both"), "INVALID_DATA", "type"),
         (owner_rule(org, permission_type="read_only"), "INVALID_DATA", "permission_type"),
@@ -175,7 +188,9 @@ async def test_rule_validation(client, org, settle):
         assert (error["code"], error["details"]["api_name"]) == (code, api_name), error
 
 
-async def test_names_are_unique_per_module(client, org, settle):
+async def test_names_are_unique_per_module(
+    client: httpx.AsyncClient, org: Org, settle: Callable[[], None]
+) -> None:
     await create(client, owner_rule(org))
     settle()
     response = await client.post(
@@ -192,7 +207,9 @@ async def test_names_are_unique_per_module(client, org, settle):
     await create(client, owner_rule(org), module="Deals")
 
 
-async def test_writes_wait_for_recomputation(client, org, clock, sandbox):
+async def test_writes_wait_for_recomputation(
+    client: httpx.AsyncClient, org: Org, clock: FakeClock, sandbox: Sandbox
+) -> None:
     sandbox.configure(rule_recompute_s=10)
     rule_id = await create(client, owner_rule(org))
     busy = await client.post(
@@ -220,7 +237,9 @@ async def test_writes_wait_for_recomputation(client, org, clock, sandbox):
     assert response.json()["sharing_rules"][0]["message"] == "Sharing Rule deleted"
 
 
-async def test_data_sharing_change_blocks_rule_writes(client, org, sandbox):
+async def test_data_sharing_change_blocks_rule_writes(
+    client: httpx.AsyncClient, org: Org, sandbox: Sandbox
+) -> None:
     sandbox.configure(rule_recompute_s=60)
     item = {"share_type": "public", "module": {"id": org.module("Accounts")}}
     await client.put("/crm/v8/settings/data_sharing", json={"data_sharing": [item]})
@@ -230,7 +249,9 @@ async def test_data_sharing_change_blocks_rule_writes(client, org, sandbox):
     assert response.json()["code"] == "CANNOT_PROCESS"
 
 
-async def test_activate_and_deactivate(client, org, settle):
+async def test_a_rule_activates_and_deactivates_only_once(
+    client: httpx.AsyncClient, org: Org, settle: Callable[[], None]
+) -> None:
     rule_id = await create(client, owner_rule(org))
     settle()
     response = await client.put(f"{URL}/{rule_id}/actions/activate", params={"module": "Accounts"})
@@ -253,7 +274,9 @@ async def test_activate_and_deactivate(client, org, settle):
     assert again.json()["code"] == "ID_ALREADY_DEACTIVATED"
 
 
-async def test_update_by_body_and_by_path(client, org, settle):
+async def test_rules_update_by_body_and_by_path(
+    client: httpx.AsyncClient, org: Org, settle: Callable[[], None]
+) -> None:
     rule_id = await create(client, owner_rule(org))
     settle()
     update = {
@@ -292,7 +315,7 @@ async def test_update_by_body_and_by_path(client, org, settle):
     assert response.json()["sharing_rules"][0]["code"] == "MANDATORY_NOT_FOUND"
 
 
-async def test_unknown_rule_id(client):
+async def test_an_unknown_rule_id_is_invalid_data(client: httpx.AsyncClient) -> None:
     response = await client.get(f"{URL}/4150868000000999999")
     assert response.json() == {
         "code": "INVALID_DATA",
@@ -302,7 +325,9 @@ async def test_unknown_rule_id(client):
     }
 
 
-async def test_rerun(client, org, settle):
+async def test_a_rerun_is_scheduled_once_and_needs_rules(
+    client: httpx.AsyncClient, org: Org, settle: Callable[[], None]
+) -> None:
     response = await client.post(f"{URL}/actions/run", params={"module": "Accounts"})
     assert response.status_code == 204
     await create(client, owner_rule(org))
@@ -313,7 +338,9 @@ async def test_rerun(client, org, settle):
     assert again.json()["code"] == "CANNOT_PROCESS"
 
 
-async def test_search(client, org, settle):
+async def test_search_filters_rules_by_their_fields(
+    client: httpx.AsyncClient, org: Org, settle: Callable[[], None]
+) -> None:
     owner = await create(client, owner_rule(org))
     settle()
     await create(client, criteria_rule(org))
@@ -335,7 +362,7 @@ async def test_search(client, org, settle):
     assert [r["id"] for r in body["sharing_rules"]] == [owner]
 
 
-async def test_search_errors(client):
+async def test_bad_search_filters_are_errors(client: httpx.AsyncClient) -> None:
     response = await client.post(f"{URL}/search", json={"filters": [{}]})
     assert response.json()["sharing_rules"][0]["code"] == "EXPECTED_FIELD_MISSING"
     bad = {"field": {"api_name": "owner"}, "comparator": "equal", "value": "x"}
@@ -349,7 +376,9 @@ async def test_search_errors(client):
     assert response.json()["code"] == "MANDATORY_NOT_FOUND"
 
 
-async def test_summary_filters(client, org, settle):
+async def test_the_summary_filters_by_rule_fields_and_module(
+    client: httpx.AsyncClient, org: Org, settle: Callable[[], None]
+) -> None:
     await create(client, owner_rule(org))
     settle()
     await create(client, criteria_rule(org), module="Leads")

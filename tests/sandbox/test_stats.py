@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 
 from reconciler.sandbox import Sandbox, read_stats
-from tests.sandbox.conftest import make_client
+from tests.sandbox.conftest import Org, make_client
 
 pytestmark = pytest.mark.anyio
 
 
-async def test_stats_group_calls_by_endpoint_template(sandbox, client, org):
+async def test_stats_group_calls_by_endpoint_template(
+    sandbox: Sandbox, client: httpx.AsyncClient, org: Org
+) -> None:
     await client.get(f"/crm/v8/settings/territories/{org.root}")
     await client.get("/crm/v8/settings/territories/4150868000000999999")
     await client.put(
@@ -41,7 +44,9 @@ async def test_stats_group_calls_by_endpoint_template(sandbox, client, org):
     assert stats["peak_concurrency"] == 1
 
 
-async def test_reset_stats(sandbox, client):
+async def test_resetting_stats_clears_counts_and_log(
+    sandbox: Sandbox, client: httpx.AsyncClient
+) -> None:
     await client.get("/crm/v8/org")
     sandbox.reset_stats()
     stats = sandbox.stats()
@@ -49,7 +54,7 @@ async def test_reset_stats(sandbox, client):
     assert stats["log"] == []
 
 
-async def test_another_reader_sees_the_log(tmp_path: Path):
+async def test_another_reader_sees_the_log(tmp_path: Path) -> None:
     org = Sandbox(tmp_path / "org.sqlite3")
     async with make_client(org) as client:
         await client.get("/crm/v8/org")

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import httpx
 import pytest
 
 from reconciler.sandbox import Sandbox, SandboxSettings
-from tests.sandbox.conftest import create_territory, make_client
+from tests.sandbox.conftest import FakeClock, Org, create_territory, make_client
 
 pytestmark = pytest.mark.anyio
 URL = "/crm/v8/settings/territories"
 
 
-def item(name, parent, **fields):
+def item(name: str, parent: str, **fields: Any) -> dict[str, Any]:
     return {"name": name, "reporting_to": {"id": parent}, "permission_type": "read_only", **fields}
 
 
-async def test_root_territory_is_named_after_the_org(client, org):
+async def test_root_territory_is_named_after_the_org(client: httpx.AsyncClient, org: Org) -> None:
     body = (await client.get(f"{URL}/{org.root}")).json()["territories"][0]
     assert body["name"] == "Zylker"
     assert body["reporting_to"] is None
@@ -23,7 +26,9 @@ async def test_root_territory_is_named_after_the_org(client, org):
     assert body["account_rule_criteria"] is None
 
 
-async def test_create_answers_201_with_one_result_per_item_in_order(client, org):
+async def test_create_answers_201_with_one_result_per_item_in_order(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     response = await client.post(
         URL, json={"territories": [item("Americas", org.root), item("EMEA", org.root)]}
     )
@@ -36,7 +41,9 @@ async def test_create_answers_201_with_one_result_per_item_in_order(client, org)
     assert listed[1]["reporting_to"] == {"name": "Zylker", "id": org.root}
 
 
-async def test_names_are_unique_case_insensitively_and_trimmed(client, org):
+async def test_names_are_unique_case_insensitively_and_trimmed(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     await create_territory(client, "Americas", org.root)
     response = await client.post(URL, json={"territories": [item("  aMERICAS ", org.root)]})
     assert response.status_code == 400
@@ -52,7 +59,9 @@ async def test_names_are_unique_case_insensitively_and_trimmed(client, org):
     }
 
 
-async def test_a_name_repeated_in_one_request_is_a_mixed_207(client, org):
+async def test_a_name_repeated_in_one_request_is_a_mixed_207(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     response = await client.post(
         URL, json={"territories": [item("EMEA", org.root), item("emea", org.root)]}
     )
@@ -63,7 +72,7 @@ async def test_a_name_repeated_in_one_request_is_a_mixed_207(client, org):
     assert second["message"] == "Duplicate Territory Name Found"
 
 
-async def test_mixed_batch_status_is_configurable(org, clock):
+async def test_mixed_batch_status_is_configurable(org: Org, clock: FakeClock) -> None:
     sandbox = Sandbox(clock=clock, settings=SandboxSettings(mixed_batch_status=400))
     async with make_client(sandbox) as client:
         response = await client.post(
@@ -77,7 +86,9 @@ async def test_mixed_batch_status_is_configurable(org, clock):
     ("missing", "code"),
     [("name", "MANDATORY_NOT_FOUND"), ("reporting_to", "MANDATORY_NOT_FOUND")],
 )
-async def test_create_requires_mandatory_fields(client, org, missing, code):
+async def test_create_requires_mandatory_fields(
+    client: httpx.AsyncClient, org: Org, missing: str, code: str
+) -> None:
     body = item("X", org.root)
     del body[missing]
     response = await client.post(URL, json={"territories": [body]})
@@ -162,13 +173,15 @@ async def test_create_requires_mandatory_fields(client, org, missing, code):
         ),
     ],
 )
-async def test_create_validates_fields(client, org, fields, error):
+async def test_create_validates_fields(
+    client: httpx.AsyncClient, org: Org, fields: dict[str, Any], error: dict[str, Any]
+) -> None:
     response = await client.post(URL, json={"territories": [{**item("X", org.root), **fields}]})
     assert response.status_code == 400
     assert response.json()["territories"] == [{**error, "status": "error"}]
 
 
-async def test_manager_must_be_an_active_user(client, org):
+async def test_manager_must_be_an_active_user(client: httpx.AsyncClient, org: Org) -> None:
     inactive = org.user("erin.walsh@zylker.example")
     response = await client.post(
         URL, json={"territories": [item("X", org.root, manager={"id": inactive})]}
@@ -181,7 +194,7 @@ async def test_manager_must_be_an_active_user(client, org):
     }
 
 
-async def test_territory_cap_counts_the_root(org, clock):
+async def test_territory_cap_counts_the_root(org: Org, clock: FakeClock) -> None:
     sandbox = Sandbox(clock=clock, settings=SandboxSettings(territory_cap=3))
     async with make_client(sandbox) as client:
         items = [item(f"T{n}", org.root) for n in range(3)]
@@ -196,7 +209,7 @@ async def test_territory_cap_counts_the_root(org, clock):
     }
 
 
-async def test_default_cap_is_250(client, org):
+async def test_default_cap_is_250(client: httpx.AsyncClient, org: Org) -> None:
     items = [item(f"T{n}", org.root) for n in range(100)]
     for start in range(0, 249, 100):
         await client.post(URL, json={"territories": items[: min(100, 249 - start)]})
@@ -205,7 +218,9 @@ async def test_default_cap_is_250(client, org):
     assert response.json()["territories"][0]["details"] == {"limit": 250}
 
 
-async def test_more_than_100_items_is_a_request_level_error(client, org):
+async def test_more_than_100_items_is_a_request_level_error(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     items = [item(f"T{n}", org.root) for n in range(101)]
     response = await client.post(URL, json={"territories": items})
     assert response.status_code == 400
@@ -217,7 +232,7 @@ async def test_more_than_100_items_is_a_request_level_error(client, org):
     }
 
 
-async def test_missing_body_key_is_mandatory_not_found(client):
+async def test_missing_body_key_is_mandatory_not_found(client: httpx.AsyncClient) -> None:
     response = await client.post(URL, json={"territory": []})
     assert response.status_code == 400
     assert response.json() == {
@@ -228,7 +243,7 @@ async def test_missing_body_key_is_mandatory_not_found(client):
     }
 
 
-async def test_update_renames_and_moves(client, org):
+async def test_update_renames_and_moves(client: httpx.AsyncClient, org: Org) -> None:
     a = await create_territory(client, "A", org.root)
     b = await create_territory(client, "B", org.root)
     response = await client.put(
@@ -240,7 +255,7 @@ async def test_update_renames_and_moves(client, org):
     assert (body["name"], body["reporting_to"]["id"], body["api_name"]) == ("Bee", a, "B")
 
 
-async def test_update_rejects_cycles(client, org):
+async def test_update_rejects_cycles(client: httpx.AsyncClient, org: Org) -> None:
     a = await create_territory(client, "A", org.root)
     b = await create_territory(client, "B", a)
     c = await create_territory(client, "C", b)
@@ -255,13 +270,13 @@ async def test_update_rejects_cycles(client, org):
     }
 
 
-async def test_a_territory_cannot_report_to_itself(client, org):
+async def test_a_territory_cannot_report_to_itself(client: httpx.AsyncClient, org: Org) -> None:
     a = await create_territory(client, "A", org.root)
     response = await client.put(URL, json={"territories": [{"id": a, "reporting_to": {"id": a}}]})
     assert response.json()["territories"][0]["code"] == "NOT_ALLOWED"
 
 
-async def test_root_only_accepts_a_new_name(client, org):
+async def test_root_only_accepts_a_new_name(client: httpx.AsyncClient, org: Org) -> None:
     response = await client.put(URL, json={"territories": [{"id": org.root, "name": "Zylker Inc"}]})
     assert response.status_code == 200
     response = await client.put(URL, json={"territories": [{"id": org.root, "description": "x"}]})
@@ -273,7 +288,7 @@ async def test_root_only_accepts_a_new_name(client, org):
     }
 
 
-async def test_there_is_only_one_root(client, org):
+async def test_there_is_only_one_root(client: httpx.AsyncClient, org: Org) -> None:
     a = await create_territory(client, "A", org.root)
     response = await client.put(URL, json={"territories": [{"id": a, "reporting_to": None}]})
     assert response.json()["territories"][0]["message"] == (
@@ -281,7 +296,7 @@ async def test_there_is_only_one_root(client, org):
     )
 
 
-async def test_update_by_id_of_unknown_territory(client):
+async def test_updating_an_unknown_territory_by_id_is_invalid(client: httpx.AsyncClient) -> None:
     response = await client.put(f"{URL}/4150868000000999999", json={"territories": [{"name": "Z"}]})
     assert response.status_code == 400
     assert response.json() == {
@@ -292,19 +307,21 @@ async def test_update_by_id_of_unknown_territory(client):
     }
 
 
-async def test_update_needs_an_id_in_bulk_form(client):
+async def test_update_needs_an_id_in_bulk_form(client: httpx.AsyncClient) -> None:
     response = await client.put(URL, json={"territories": [{"name": "Z"}]})
     assert response.json()["territories"][0]["code"] == "MANDATORY_NOT_FOUND"
 
 
-async def test_null_clears_manager_and_description(client, org):
+async def test_null_clears_manager_and_description(client: httpx.AsyncClient, org: Org) -> None:
     a = await create_territory(client, "A", org.root, manager={"id": org.admin}, description="d")
     await client.put(f"{URL}/{a}", json={"territories": [{"manager": None, "description": None}]})
     body = (await client.get(f"{URL}/{a}")).json()["territories"][0]
     assert (body["manager"], body["description"]) == (None, None)
 
 
-async def test_ids_may_be_numbers_and_are_returned_as_strings(client, org):
+async def test_ids_may_be_numbers_and_are_returned_as_strings(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     response = await client.post(
         URL, json={"territories": [{**item("N", org.root), "reporting_to": {"id": int(org.root)}}]}
     )
@@ -312,13 +329,15 @@ async def test_ids_may_be_numbers_and_are_returned_as_strings(client, org):
     assert isinstance(response.json()["territories"][0]["details"]["id"], str)
 
 
-async def test_unknown_territory_by_id_is_204(client):
+async def test_unknown_territory_by_id_is_204(client: httpx.AsyncClient) -> None:
     response = await client.get(f"{URL}/4150868000000999999")
     assert response.status_code == 204
     assert response.content == b""
 
 
-async def test_list_pages_with_info(client, org):
+async def test_territory_lists_page_with_info_and_end_in_204(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     for n in range(4):
         await create_territory(client, f"T{n}", org.root)
     first = (await client.get(URL, params={"per_page": 2})).json()
@@ -329,19 +348,19 @@ async def test_list_pages_with_info(client, org):
     assert beyond.status_code == 204
 
 
-async def test_exact_page_boundary_has_no_more_records(client, org):
+async def test_exact_page_boundary_has_no_more_records(client: httpx.AsyncClient, org: Org) -> None:
     await create_territory(client, "T", org.root)
     body = (await client.get(URL, params={"per_page": 2})).json()
     assert body["info"]["more_records"] is False
 
 
-async def test_per_page_is_clamped_to_200(client):
+async def test_per_page_is_clamped_to_200(client: httpx.AsyncClient) -> None:
     body = (await client.get(URL, params={"per_page": 2000})).json()
     assert body["info"]["per_page"] == 200
 
 
 @pytest.mark.parametrize("value", ["0", "abc", "-1"])
-async def test_bad_paging_values_are_invalid_data(client, value):
+async def test_bad_paging_values_are_invalid_data(client: httpx.AsyncClient, value: str) -> None:
     response = await client.get(URL, params={"page": value})
     assert response.status_code == 400
     assert response.json() == {
@@ -352,21 +371,23 @@ async def test_bad_paging_values_are_invalid_data(client, value):
     }
 
 
-async def test_ids_returns_the_named_territories_without_info(client, org):
+async def test_ids_returns_the_named_territories_without_info(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     a = await create_territory(client, "A", org.root)
     body = (await client.get(URL, params={"ids": f"{a},4150868000000999999"})).json()
     assert [t["id"] for t in body["territories"]] == [a]
     assert "info" not in body
 
 
-async def test_more_than_100_ids_is_invalid_request(client):
+async def test_more_than_100_ids_is_invalid_request(client: httpx.AsyncClient) -> None:
     ids = ",".join(str(4150868000000900000 + n) for n in range(101))
     response = await client.get(URL, params={"ids": ids})
     assert response.status_code == 400
     assert response.json()["code"] == "INVALID_REQUEST"
 
 
-async def test_include_embeds_criteria(client, org):
+async def test_include_embeds_criteria(client: httpx.AsyncClient, org: Org) -> None:
     criteria = {"field": {"api_name": "Billing_Country"}, "comparator": "equal", "value": "USA"}
     a = await create_territory(client, "A", org.root, account_rule_criteria=criteria)
     plain = (await client.get(URL, params={"ids": a})).json()["territories"][0]
@@ -378,14 +399,16 @@ async def test_include_embeds_criteria(client, org):
     assert (stored["comparator"], stored["value"]) == ("equal", "USA")
 
 
-async def test_include_inner_details_adds_manager_zuid_and_status(client, org):
+async def test_include_inner_details_adds_manager_zuid_and_status(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     params = {"include_inner_details": "manager.zuid,manager.status"}
     root = (await client.get(URL, params=params)).json()["territories"][0]
     assert set(root["manager"]) == {"id", "name", "zuid", "status"}
     assert root["manager"]["status"] == "active"
 
 
-async def test_filters_match_names(client, org):
+async def test_filters_match_names(client: httpx.AsyncClient, org: Org) -> None:
     await create_territory(client, "US West", org.root)
     await create_territory(client, "US East", org.root)
     await create_territory(client, "EMEA", org.root)
@@ -394,7 +417,7 @@ async def test_filters_match_names(client, org):
     assert [t["name"] for t in body["territories"]] == ["US West", "US East"]
 
 
-async def test_filters_on_unsupported_field(client):
+async def test_filtering_on_an_unsupported_field_is_refused(client: httpx.AsyncClient) -> None:
     filters = '{"field": {"api_name": "description"}, "comparator": "equal", "value": "x"}'
     response = await client.get(URL, params={"filters": filters})
     assert response.json() == {
@@ -405,7 +428,7 @@ async def test_filters_on_unsupported_field(client):
     }
 
 
-async def test_child_territories_lists_direct_children(client, org):
+async def test_child_territories_lists_direct_children(client: httpx.AsyncClient, org: Org) -> None:
     a = await create_territory(client, "A", org.root)
     await create_territory(client, "A1", a)
     await create_territory(client, "A2", a)
@@ -417,13 +440,15 @@ async def test_child_territories_lists_direct_children(client, org):
     assert leaf.status_code == 204
 
 
-async def test_child_territories_of_unknown_id(client):
+async def test_child_territories_of_an_unknown_id_is_invalid(client: httpx.AsyncClient) -> None:
     response = await client.get(f"{URL}/4150868000000999999/__child_territories")
     assert response.status_code == 400
     assert response.json()["details"] == {"resource_path_index": 2}
 
 
-async def test_associated_users_count(client, org):
+async def test_associated_users_count_counts_members_per_territory(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     a = await create_territory(client, "A", org.root)
     await client.put(f"{URL}/{a}/users", json={"users": [{"id": org.user("amy@zylker.example")}]})
     body = (await client.get(f"{URL}/actions/associated_users_count")).json()
@@ -432,7 +457,9 @@ async def test_associated_users_count(client, org):
     assert body["info"]["count"] == 2
 
 
-async def test_criteria_are_checked_against_the_module_fields(client, org):
+async def test_criteria_are_checked_against_the_module_fields(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     criteria = {"field": {"api_name": "Nope"}, "comparator": "equal", "value": "x"}
     response = await client.post(
         URL, json={"territories": [item("A", org.root, account_rule_criteria=criteria)]}
@@ -448,7 +475,9 @@ async def test_criteria_are_checked_against_the_module_fields(client, org):
     }
 
 
-async def test_criteria_comparator_must_fit_the_field_type(client, org):
+async def test_criteria_comparator_must_fit_the_field_type(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     criteria = {"field": {"api_name": "Annual_Revenue"}, "comparator": "starts_with", "value": "1"}
     response = await client.post(
         URL, json={"territories": [item("A", org.root, account_rule_criteria=criteria)]}
@@ -459,7 +488,7 @@ async def test_criteria_comparator_must_fit_the_field_type(client, org):
     assert "greater_than" in error["details"]["supported_values"]
 
 
-async def test_criteria_value_must_fit_the_field_type(client, org):
+async def test_criteria_value_must_fit_the_field_type(client: httpx.AsyncClient, org: Org) -> None:
     criteria = {"field": {"api_name": "Annual_Revenue"}, "comparator": "greater_than", "value": "x"}
     response = await client.post(
         URL, json={"territories": [item("A", org.root, account_rule_criteria=criteria)]}
@@ -475,7 +504,7 @@ async def test_criteria_value_must_fit_the_field_type(client, org):
     }
 
 
-async def test_criteria_groups_take_2_to_25_conditions(client, org):
+async def test_criteria_groups_take_2_to_25_conditions(client: httpx.AsyncClient, org: Org) -> None:
     cond = {"field": {"api_name": "Billing_City"}, "comparator": "equal", "value": "Paris"}
     group = {"group_operator": "OR", "group": [cond] * 26}
     response = await client.post(
@@ -496,7 +525,9 @@ async def test_criteria_groups_take_2_to_25_conditions(client, org):
     await create_territory(client, "B", org.root, account_rule_criteria=ok)
 
 
-async def test_file_upload_fields_are_not_supported_in_criteria(client, org):
+async def test_file_upload_fields_are_not_supported_in_criteria(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     criteria = {"field": {"api_name": "Contract"}, "comparator": "equal", "value": "x"}
     response = await client.post(
         URL, json={"territories": [item("A", org.root, account_rule_criteria=criteria)]}
@@ -504,7 +535,9 @@ async def test_file_upload_fields_are_not_supported_in_criteria(client, org):
     assert response.json()["territories"][0]["code"] == "NOT_SUPPORTED"
 
 
-async def test_rules_for_a_disabled_module_are_refused(sandbox, client, org):
+async def test_rules_for_a_disabled_module_are_refused(
+    sandbox: Sandbox, client: httpx.AsyncClient, org: Org
+) -> None:
     with sandbox.store.transaction() as db:
         db.execute(
             "UPDATE meta SET value = json_set(value, '$.territory_rule_modules', json('[]'))"
@@ -524,7 +557,9 @@ async def test_rules_for_a_disabled_module_are_refused(sandbox, client, org):
         ("disabled", "Territory Management is disabled"),
     ],
 )
-async def test_feature_switch(sandbox, client, state, message):
+async def test_territory_calls_fail_while_the_feature_is_off(
+    sandbox: Sandbox, client: httpx.AsyncClient, state: str, message: str
+) -> None:
     sandbox.set_territory_management(state)
     response = await client.get(URL)
     assert response.status_code == 400
@@ -566,7 +601,9 @@ async def test_feature_switch(sandbox, client, state, message):
         ),
     ],
 )
-async def test_filter_comparators(client, org, filters, expected):
+async def test_each_filter_comparator_matches_names(
+    client: httpx.AsyncClient, org: Org, filters: str, expected: list[str]
+) -> None:
     for name in ("US West", "US East", "EMEA"):
         await create_territory(client, name, org.root)
     body = (await client.get(URL, params={"filters": filters})).json()
@@ -610,7 +647,9 @@ async def test_filter_comparators(client, org, filters, expected):
         ('{"group_operator": "xor", "group": []}', "INVALID_DATA", None),
     ],
 )
-async def test_filter_errors(client, filters, code, details):
+async def test_bad_filters_are_400_with_the_reason(
+    client: httpx.AsyncClient, filters: str, code: str, details: dict[str, Any] | None
+) -> None:
     response = await client.get(URL, params={"filters": filters})
     assert response.status_code == 400
     assert response.json()["code"] == code

@@ -3,17 +3,18 @@ and record assignments and drops user associations."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from reconciler.sandbox import Sandbox, SandboxSettings
-from tests.sandbox.conftest import create_territory, make_client
+from tests.sandbox.conftest import FakeClock, Org, create_territory, make_client
 
 pytestmark = pytest.mark.anyio
 URL = "/crm/v8/settings/territories"
 TRANSFER = f"{URL}/actions/transfer_and_delete"
 
 
-async def assign(client, module, record, territory):
+async def assign(client: httpx.AsyncClient, module: str, record: str, territory: str) -> None:
     response = await client.post(
         f"/crm/v8/{module}/{record}/actions/assign_territories",
         json={"data": [{"Territories": [{"id": territory}]}]},
@@ -21,12 +22,12 @@ async def assign(client, module, record, territory):
     assert response.status_code == 200, response.text
 
 
-async def record_territories(client, module, record):
+async def record_territories(client: httpx.AsyncClient, module: str, record: str) -> list[str]:
     body = (await client.get(f"/crm/v8/{module}/{record}")).json()
     return [t["name"] for t in body["data"][0]["Territories"]]
 
 
-async def test_delete_a_leaf(client, org):
+async def test_a_leaf_territory_can_be_deleted(client: httpx.AsyncClient, org: Org) -> None:
     a = await create_territory(client, "A", org.root)
     response = await client.delete(URL, params={"ids": a})
     assert response.status_code == 200
@@ -43,7 +44,9 @@ async def test_delete_a_leaf(client, org):
     assert (await client.get(f"{URL}/{a}")).status_code == 204
 
 
-async def test_delete_refuses_parents_and_the_root_per_item(client, org):
+async def test_delete_refuses_parents_and_the_root_per_item(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     a = await create_territory(client, "A", org.root)
     await create_territory(client, "A1", a)
     response = await client.delete(URL, params={"ids": f"{a},{org.root},12"})
@@ -70,7 +73,7 @@ async def test_delete_refuses_parents_and_the_root_per_item(client, org):
     ]
 
 
-async def test_delete_by_id_errors_are_request_level(client, org):
+async def test_delete_by_id_errors_are_request_level(client: httpx.AsyncClient, org: Org) -> None:
     a = await create_territory(client, "A", org.root)
     await create_territory(client, "A1", a)
     response = await client.delete(f"{URL}/{a}")
@@ -84,7 +87,7 @@ async def test_delete_by_id_errors_are_request_level(client, org):
     assert response.json()["message"] == "Org Territory cannot be deleted"
 
 
-async def test_delete_needs_ids(client):
+async def test_delete_needs_ids(client: httpx.AsyncClient) -> None:
     response = await client.delete(URL)
     assert response.status_code == 400
     assert response.json() == {
@@ -95,14 +98,14 @@ async def test_delete_needs_ids(client):
     }
 
 
-async def test_delete_takes_at_most_10_ids_by_default(client, org):
+async def test_delete_takes_at_most_10_ids_by_default(client: httpx.AsyncClient, org: Org) -> None:
     ids = ",".join(str(4150868000000900000 + n) for n in range(11))
     response = await client.delete(URL, params={"ids": ids})
     assert response.status_code == 400
     assert response.json()["code"] == "INVALID_REQUEST"
 
 
-async def test_delete_limit_is_configurable(org, clock):
+async def test_delete_limit_is_configurable(org: Org, clock: FakeClock) -> None:
     sandbox = Sandbox(clock=clock, settings=SandboxSettings(delete_batch_limit=100))
     async with make_client(sandbox) as client:
         ids = ",".join(str(4150868000000900000 + n) for n in range(11))
@@ -111,7 +114,9 @@ async def test_delete_limit_is_configurable(org, clock):
     assert len(response.json()["territories"]) == 11
 
 
-async def test_delete_drops_memberships_and_record_assignments(client, org):
+async def test_delete_drops_memberships_and_record_assignments(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     a = await create_territory(client, "A", org.root)
     amy = org.user("amy@zylker.example")
     await client.put(f"{URL}/{a}/users", json={"users": [{"id": amy}]})
@@ -122,7 +127,9 @@ async def test_delete_drops_memberships_and_record_assignments(client, org):
     assert await record_territories(client, "Accounts", account) == []
 
 
-async def test_transfer_and_delete_moves_children_and_records(client, org):
+async def test_transfer_and_delete_moves_children_and_records(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     americas = await create_territory(client, "Americas", org.root)
     north = await create_territory(client, "North America", americas)
     await create_territory(client, "US West", north)
@@ -147,7 +154,9 @@ async def test_transfer_and_delete_moves_children_and_records(client, org):
     assert (await client.get(f"/crm/v8/users/{amy}/territories")).status_code == 204
 
 
-async def test_transfer_without_target_needs_no_children(client, org):
+async def test_transfer_without_target_needs_no_children(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     a = await create_territory(client, "A", org.root)
     account = org.record("Accounts", "Account_Name", "Acme Rockets")
     await assign(client, "Accounts", account, a)
@@ -156,7 +165,7 @@ async def test_transfer_without_target_needs_no_children(client, org):
     assert await record_territories(client, "Accounts", account) == []
 
 
-async def test_transfer_with_children_needs_a_target(client, org):
+async def test_transfer_with_children_needs_a_target(client: httpx.AsyncClient, org: Org) -> None:
     a = await create_territory(client, "A", org.root)
     await create_territory(client, "A1", a)
     response = await client.post(TRANSFER, json={"territories": [{"id": a}]})
@@ -176,7 +185,9 @@ async def test_transfer_with_children_needs_a_target(client, org):
     assert response.json()["territories"][0]["details"]["dependee"] == {"resource_path_index": 2}
 
 
-async def test_transfer_target_cannot_be_itself_or_a_descendant(client, org):
+async def test_transfer_target_cannot_be_itself_or_a_descendant(
+    client: httpx.AsyncClient, org: Org
+) -> None:
     a = await create_territory(client, "A", org.root)
     a1 = await create_territory(client, "A1", a)
     response = await client.post(
@@ -206,7 +217,7 @@ async def test_transfer_target_cannot_be_itself_or_a_descendant(client, org):
     ]
 
 
-async def test_transfer_refuses_the_root(client, org):
+async def test_transfer_refuses_the_root(client: httpx.AsyncClient, org: Org) -> None:
     a = await create_territory(client, "A", org.root)
     response = await client.post(
         TRANSFER, json={"territories": [{"id": org.root, "transfer_to_id": a}]}
@@ -219,7 +230,7 @@ async def test_transfer_refuses_the_root(client, org):
     }
 
 
-async def test_transfer_batch_limit_defaults_to_10(client, org):
+async def test_transfer_batch_limit_defaults_to_10(client: httpx.AsyncClient, org: Org) -> None:
     items = [{"id": str(4150868000000900000 + n)} for n in range(11)]
     response = await client.post(TRANSFER, json={"territories": items})
     assert response.status_code == 400
@@ -230,7 +241,9 @@ async def test_transfer_batch_limit_defaults_to_10(client, org):
     }
 
 
-async def test_transfer_by_id_of_unknown_territory(client):
+async def test_transferring_an_unknown_territory_by_id_is_invalid(
+    client: httpx.AsyncClient,
+) -> None:
     response = await client.post(
         f"{URL}/4150868000000999999/actions/transfer_and_delete", json={"territories": [{}]}
     )
