@@ -136,7 +136,8 @@ FAULTS = {
     "dropped_connections": Fault(
         injected=True,
         arm=lambda org: org.sandbox.faults.drop_endpoint("GET", "/crm/v8/users", times=None),
-        says=("Zoho did not complete GET users", "gave up after 5 attempts", "run again"),
+        # How many attempts fit the (scaled) time budget depends on the machine's load.
+        says=("Zoho did not complete GET users", "gave up after", "attempts over", "run again"),
         doctor_says="Zoho did not complete GET users",
     ),
     "slow_responses": Fault(

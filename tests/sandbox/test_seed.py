@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 import pytest
@@ -45,16 +44,15 @@ def benchmark_seed(users: int = 5000, territories: int = 250, per_territory: int
     )
 
 
-def test_benchmark_scale_loads_in_seconds(tmp_path: Path) -> None:
+def test_the_benchmark_scale_seed_loads_whole(tmp_path: Path) -> None:
+    # How fast it loads is the benchmarks' business (bench/), not a unit test's.
     seed = benchmark_seed()
-    started = time.perf_counter()
     with Sandbox(tmp_path / "bench.sqlite3", seed=seed) as org, org.store.transaction() as db:
         counts = [
             db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
             for t in ("users", "territories", "territory_users")
         ]
     assert counts == [5001, 250, 19920]
-    assert time.perf_counter() - started < 5
 
 
 def test_demo_seed_is_the_documented_org() -> None:
