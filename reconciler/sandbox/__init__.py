@@ -11,13 +11,16 @@ In-process (no socket)::
 
 Served: `serve(sandbox, port=8765)`, or `with serve_in_thread(sandbox) as base_url: ...`.
 Faults: `sandbox.faults.fail_nth_call(3, 500)`; limits: `sandbox.configure(latency_s=0.05)`;
-the request log: `sandbox.stats()`. See docs/sandbox.md.
+the request log: `sandbox.stats()`. Several orgs behind one address, each call going to the
+org whose credentials it carries: `open_orgs({"staging": "a.sqlite3", "prod": "b.sqlite3"},
+demo_seed())`. See docs/sandbox.md.
 """
 
 from reconciler.sandbox.app import create_app
 from reconciler.sandbox.clock import Clock
 from reconciler.sandbox.exchange import Outcome, Request
 from reconciler.sandbox.faults import Fault, Faults
+from reconciler.sandbox.orgs import Orgs, named_org, open_orgs
 from reconciler.sandbox.sandbox import Sandbox, read_stats, reset
 from reconciler.sandbox.seed import DEMO_SEED, Seed, demo_seed, load_seed
 from reconciler.sandbox.server import RemoteNotAllowed, serve, serve_in_thread
@@ -34,6 +37,7 @@ __all__ = [
     "Clock",
     "Fault",
     "Faults",
+    "Orgs",
     "Outcome",
     "RemoteNotAllowed",
     "Request",
@@ -44,6 +48,8 @@ __all__ = [
     "create_app",
     "demo_seed",
     "load_seed",
+    "named_org",
+    "open_orgs",
     "read_stats",
     "reset",
     "serve",

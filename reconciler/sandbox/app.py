@@ -7,22 +7,29 @@ connection, the in-process transport raises, and the client sees a protocol erro
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from reconciler.sandbox.exchange import Outcome, Request
+from reconciler.sandbox.settings import SandboxSettings
 
-if TYPE_CHECKING:
-    from reconciler.sandbox.sandbox import Sandbox
+
+class Host(Protocol):
+    """What answers requests: one org (`Sandbox`) or several behind one address (`Orgs`)."""
+
+    @property
+    def settings(self) -> SandboxSettings: ...
+
+    async def handle(self, request: Request) -> Outcome: ...
 
 
 class SandboxEndpoint:
     """A raw ASGI endpoint, so Starlette passes every method through unchanged."""
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: Host) -> None:
         self.sandbox = sandbox
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -31,7 +38,7 @@ class SandboxEndpoint:
         await send_outcome(send, outcome, head=scope["method"] == "HEAD")
 
 
-def create_app(sandbox: Sandbox) -> Starlette:
+def create_app(sandbox: Host) -> Starlette:
     return Starlette(routes=[Route("/{path:path}", endpoint=SandboxEndpoint(sandbox))])
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from reconciler.sandbox.orgs import ORG_NAME, Orgs, open_orgs
 from reconciler.sandbox.sandbox import Sandbox, read_stats, reset
 from reconciler.sandbox.seed import Seed, demo_seed, load_seed
 from reconciler.sandbox.server import is_loopback, serve
@@ -55,6 +56,15 @@ def sandbox() -> None:
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
 @db_option
 @seed_option
+@click.option(
+    "--org",
+    "orgs",
+    multiple=True,
+    metavar="NAME=DB",
+    callback=lambda _ctx, _param, value: _named_dbs(value),
+    help="Serve several orgs on the one port (repeatable; replaces --db): each its own "
+    "database, made from --seed when new, with OAuth client NAME.",
+)
 @click.option("--allow-remote", is_flag=True, help="Allow a host other than loopback.")
 @click.option("--latency", type=click.FloatRange(min=0), default=0.0, help="Seconds per call.")
 @click.option(
@@ -113,28 +123,64 @@ def serve_command(**options: Any) -> None:
         ZOHO_API_DOMAIN=http://127.0.0.1:8765 ZOHO_ACCOUNTS_URL=http://127.0.0.1:8765 \\
         ZOHO_CLIENT_ID=sandbox ZOHO_CLIENT_SECRET=sandbox-secret \\
         ZOHO_REFRESH_TOKEN=sandbox-refresh reconciler plan org/
+        reconciler sandbox serve --org staging=/tmp/staging.sqlite3 --org prod=/tmp/prod.sqlite3
     """
-    host, port, db, seed_file = (options[k] for k in ("host", "port", "db", "seed_file"))
+    host, port, seed_file = (options[k] for k in ("host", "port", "seed_file"))
     if not is_loopback(host) and not options["allow_remote"]:
         raise click.UsageError(
             f"refusing to serve on {host}: the sandbox accepts any client; "
             "pass --allow-remote to do it anyway"
         )
-    if seed_file and db.exists():
+    dbs = options["orgs"] or {"sandbox": options["db"]}
+    for db in dbs.values():
+        if seed_file and db.exists():
+            click.echo(
+                f"sandbox: {db} exists, --seed ignored (use `reconciler sandbox reset`)", err=True
+            )
+    orgs = _open(options, dbs, _seed(seed_file) if seed_file else None)
+    click.echo(f"sandbox: serving http://{host}:{port}", err=True)
+    for name in orgs:
+        client = name if options["orgs"] else "sandbox"
         click.echo(
-            f"sandbox: {db} exists, --seed ignored (use `reconciler sandbox reset`)", err=True
+            f"sandbox: org {name} (db {dbs[name]}): client {client}, secret {client}-secret, "
+            f"refresh token {client}-refresh",
+            err=True,
         )
-    org = Sandbox(db, settings=_settings(options), seed=_seed(seed_file) if seed_file else None)
-    _arm_faults(org, options)
-    click.echo(
-        f"sandbox: serving http://{host}:{port} (db {db}); client sandbox, secret "
-        "sandbox-secret, refresh token sandbox-refresh",
-        err=True,
-    )
     try:
-        serve(org, host=host, port=port, allow_remote=options["allow_remote"])
+        serve(orgs, host=host, port=port, allow_remote=options["allow_remote"])
     finally:
-        org.close()
+        orgs.close()
+
+
+def _named_dbs(given: tuple[str, ...]) -> dict[str, Path]:
+    """`--org NAME=DB` values as {name: database}, each name valid and given once."""
+    dbs: dict[str, Path] = {}
+    for spec in given:
+        name, _, db = spec.partition("=")
+        if not ORG_NAME.match(name) or not db:
+            raise click.BadParameter(
+                f"{spec!r}: expected NAME=DB, NAME of lower-case letters, digits, - and _",
+                param_hint="--org",
+            )
+        if name in dbs:
+            raise click.BadParameter(f"org {name!r} given twice", param_hint="--org")
+        dbs[name] = Path(db)
+    return dbs
+
+
+def _open(options: dict[str, Any], dbs: dict[str, Path], seed: Seed | None) -> Orgs:
+    """The orgs to serve, faults armed on each: `--org` ones, or the one `--db` names."""
+    settings = _settings(options)
+    try:
+        if options["orgs"]:
+            orgs = open_orgs(dbs, seed or demo_seed(), settings)
+        else:
+            orgs = Orgs({"sandbox": Sandbox(dbs["sandbox"], settings=settings, seed=seed)})
+    except ValueError as error:
+        raise click.UsageError(str(error)) from error
+    for name in orgs:
+        _arm_faults(orgs[name], options)
+    return orgs
 
 
 def _settings(options: dict[str, Any]) -> SandboxSettings:

@@ -118,3 +118,19 @@ def authenticate(db: sqlite3.Connection, header: str | None, now: float) -> Prin
 
 def scope_mismatch() -> ZohoError:
     return ZohoError(401, "OAUTH_SCOPE_MISMATCH", "invalid oauth scope to access this URL")
+
+
+def has_client(db: sqlite3.Connection, client_id: str) -> bool:
+    """Whether this org registered the OAuth client (an org's clients are its own)."""
+    found = db.execute("SELECT 1 FROM oauth_clients WHERE client_id = ?", (client_id,))
+    return found.fetchone() is not None
+
+
+def holds_token(db: sqlite3.Connection, token: str) -> bool:
+    """Whether this org issued `token`, as an access token or a refresh token."""
+    found = db.execute(
+        "SELECT 1 FROM access_tokens WHERE token = ? UNION ALL "
+        "SELECT 1 FROM refresh_tokens WHERE token = ?",
+        (token, token),
+    )
+    return found.fetchone() is not None

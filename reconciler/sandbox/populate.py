@@ -69,6 +69,7 @@ def populate(db: sqlite3.Connection, seed: Seed, now: float) -> None:
 def _org(db: sqlite3.Connection, seed: Seed, now: float) -> None:
     org = seed.org
     set_meta(db, "org", org.model_dump_json())
+    set_meta(db, "id_prefix", str(org.id_prefix))
     set_meta(db, "org_id", new_ids(db, 1)[0])
     set_meta(db, "territory_management", org.territories_state())
     set_meta(db, "created_at", repr(now))

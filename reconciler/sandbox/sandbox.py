@@ -61,6 +61,12 @@ class Sandbox:
     def now(self) -> float:
         return self.clock()
 
+    @property
+    def org_id(self) -> str:
+        """The org's id, as `GET /org` gives it."""
+        with self.store.transaction() as db:
+            return str(get_meta(db, "org_id"))
+
     def concurrency_limit(self) -> int:
         if self._settings.concurrency_limit is not None:
             return self._settings.concurrency_limit

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ruamel.yaml import YAML
 
 from reconciler.sandbox.settings import normalise_edition
+from reconciler.sandbox.store import DEFAULT_ID_PREFIX
 
 DEMO_SEED = Path(__file__).with_name("demo_seed.yaml")
 
@@ -43,6 +44,9 @@ class SeedOrg(_Model):
     territory_management: FeatureState | None = None
     territory_rule_modules: list[str] = ["Accounts", "Deals", "Leads"]
     admin: str | None = None  # email of the user OAuth tokens act as; default: first admin
+    # The first digits of every id in the org (Zoho's ids carry an org-specific prefix), so
+    # two orgs made from one seed can be told apart: give each its own.
+    id_prefix: int = Field(DEFAULT_ID_PREFIX, ge=1_000_000, le=9_199_999)
 
     @field_validator("edition")
     @classmethod

@@ -9,14 +9,10 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
 import uvicorn
 
-from reconciler.sandbox.app import create_app
-
-if TYPE_CHECKING:
-    from reconciler.sandbox.sandbox import Sandbox
+from reconciler.sandbox.app import Host, create_app
 
 INCOMPLETE = "ASGI callable returned without completing response."
 
@@ -42,7 +38,7 @@ def is_loopback(host: str) -> bool:
 
 
 def _server(
-    sandbox: Sandbox, host: str, port: int, allow_remote: bool, log_level: str
+    sandbox: Host, host: str, port: int, allow_remote: bool, log_level: str
 ) -> uvicorn.Server:
     if not is_loopback(host) and not allow_remote:
         raise RemoteNotAllowed(
@@ -64,7 +60,7 @@ def _server(
 
 
 def serve(
-    sandbox: Sandbox,
+    sandbox: Host,
     host: str = "127.0.0.1",
     port: int = 8765,
     allow_remote: bool = False,
@@ -76,7 +72,7 @@ def serve(
 
 @contextmanager
 def serve_in_thread(
-    sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.0
+    sandbox: Host, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.0
 ) -> Iterator[str]:
     """Serve on a background thread (port 0 = any free port); yields the base URL."""
     server = _server(sandbox, host, port, False, "warning")

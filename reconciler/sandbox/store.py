@@ -14,8 +14,10 @@ from pathlib import Path
 from reconciler.sandbox.schema import DDL, SCHEMA_VERSION
 
 MEMORY = ":memory:"
-# Ids look like Zoho's: 19 decimal digits, an org prefix and a running number.
-ID_BASE = 4_150_868_000_000_000_000
+# Ids look like Zoho's: 19 decimal digits, an org prefix and a running number. Each org has
+# its own prefix (the seed's `org.id_prefix`), so no id of one org is valid in another.
+DEFAULT_ID_PREFIX = 4_150_868
+ID_DIGITS = 12
 
 
 class Store:
@@ -81,7 +83,8 @@ def new_ids(db: sqlite3.Connection, count: int) -> list[str]:
     """Reserve `count` fresh ids in one step (seeding thousands of rows stays fast)."""
     start = int(get_meta(db, "next_id") or "1")
     set_meta(db, "next_id", str(start + count))
-    return [str(ID_BASE + n) for n in range(start, start + count)]
+    base = int(get_meta(db, "id_prefix") or DEFAULT_ID_PREFIX) * 10**ID_DIGITS
+    return [str(base + n) for n in range(start, start + count)]
 
 
 def new_id(db: sqlite3.Connection) -> str:

@@ -7,19 +7,19 @@ socket. A dropped call surfaces as `httpx.RemoteProtocolError`, as it would over
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 from starlette.types import Message
 
-from reconciler.sandbox.app import create_app
-
-if TYPE_CHECKING:
-    from reconciler.sandbox.sandbox import Sandbox
+from reconciler.sandbox.app import Host, create_app
 
 
 class SandboxTransport(httpx.AsyncBaseTransport):
-    def __init__(self, sandbox: Sandbox) -> None:
+    """`sandbox` is one org, or several (`Orgs`) told apart by the credentials each call
+    carries."""
+
+    def __init__(self, sandbox: Host) -> None:
         self.sandbox = sandbox
         self.app = create_app(sandbox)
 

@@ -168,3 +168,21 @@ def _token(base: str) -> str:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+
+
+@pytest.mark.parametrize(
+    ("orgs", "message"),
+    [(["Prod=x.sqlite3"], "expected NAME=DB"), (["a=x", "a=y"], "org 'a' given twice")],
+)
+def test_serve_checks_its_orgs(orgs: list[str], message: str):
+    code, _, err = run("serve", *(f"--org={org}" for org in orgs))
+    assert code != 0
+    assert message in err
+
+
+def test_serve_refuses_two_copies_of_one_org(tmp_path: Path):
+    db = str(tmp_path / "o.sqlite3")
+    Sandbox(db).close()
+    code, _, err = run("serve", "--org", f"a={db}", "--org", f"b={db}")
+    assert code != 0
+    assert "'a' and 'b' share the org id" in err
