@@ -9,6 +9,7 @@ messages and exit codes.
     ├── PlanFileError         a saved plan that is unreadable, tampered with or too new
     ├── StalePlan             the org changed since the plan was made (names each object)
     ├── UnsafePlan            deletes beyond the safety thresholds without --allow-deletes
+    ├── PromotionRefused      `promote`: the orgs are not where promoting is safe (names why)
     ├── ApiError              Zoho (or the network) said no; keeps Zoho's code, message, details
     │   ├── AuthError         credentials refused, token expired and not refreshable, scope
     │   ├── RateLimited       429 / concurrency / credits: retryable, retries ran out
@@ -88,6 +89,14 @@ class UnsafePlan(ReconcilerError):
     def __init__(self, reasons: list[str]) -> None:
         self.reasons = reasons
         super().__init__("; ".join(reasons))
+
+
+class PromotionRefused(ReconcilerError):
+    """`promote` found the source org or the target's plan not as promotion needs them."""
+
+    def __init__(self, summary: str, reasons: list[str]) -> None:
+        self.reasons = reasons
+        super().__init__("\n".join([summary, *(f"  {reason}" for reason in reasons)]))
 
 
 class ApiError(ReconcilerError):

@@ -39,6 +39,14 @@ class Commands(click.Group):
             "reconciler.cli.org",
             "Check that the org is ready: credentials, scopes, edition, Territory Management.",
         ),
+        "promote": (
+            "reconciler.cli.promote",
+            "Apply to one environment's org the change applied and verified in another.",
+        ),
+        "diff": (
+            "reconciler.cli.promote",
+            "Show how two environments' orgs differ in what the configuration manages.",
+        ),
         "sandbox": (
             "reconciler.sandbox.cli",
             "The local Zoho CRM stand-in: serve it, reset it, read its request log.",

@@ -17,10 +17,11 @@ import click
 
 from reconciler.apply.report import Listener
 from reconciler.cli import workflow
+from reconciler.cli.environment import chosen, load_config
 from reconciler.cli.exits import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, reports_errors
 from reconciler.cli.target import SANDBOX_DB
+from reconciler.config.environments import ENV_VARIABLE, Environment
 from reconciler.config.git import load_at
-from reconciler.config.load import load
 from reconciler.errors import ApplyError
 from reconciler.plan.build import Plan
 from reconciler.plan.file import SavedPlan, dumps
@@ -36,6 +37,19 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def org_options(command: F) -> F:
     """The flags every org command shares."""
+    env = click.option(
+        "--env",
+        "env_name",
+        metavar="NAME",
+        envvar=ENV_VARIABLE,
+        help="The environment of reconciler.toml to work in (its org, overlays and "
+        "user mapping) [default: RECONCILER_ENV, else the file's `default`].",
+    )
+    return env(connection_options(command))
+
+
+def connection_options(command: F) -> F:
+    """How to reach an org, for commands that name their environments themselves."""
     options = [
         click.option(
             "--concurrency",
@@ -82,14 +96,7 @@ def run(org: dict[str, Any], work: Callable[[workflow.Connection], Awaitable[T]]
 
     A program embedding the CLI (or a test arming an in-process sandbox's faults) may pass a
     resolved `Target` as the click context object, `main(obj=target)`: it is used instead."""
-    options = workflow.Options(
-        allow_custom_domain=org["allow_custom_domain"],
-        concurrency=org["concurrency"],
-        sandbox_db=org["sandbox_db"],
-        timeout=org["timeout"],
-        retry=DEFAULT_POLICY.scaled(org["retry_scale"]),
-        target=click.get_current_context().find_object(Target),
-    )
+    options = options_for(org, chosen(org["env_name"]))
 
     async def connected() -> T:
         async with workflow.connect(os.environ, options) as connection:
@@ -97,6 +104,19 @@ def run(org: dict[str, Any], work: Callable[[workflow.Connection], Awaitable[T]]
             return await work(connection)
 
     return asyncio.run(connected())
+
+
+def options_for(org: dict[str, Any], environment: Environment | None) -> workflow.Options:
+    """The connection options the flags in `org` give, for `environment`'s org."""
+    return workflow.Options(
+        allow_custom_domain=org["allow_custom_domain"],
+        concurrency=org["concurrency"],
+        sandbox_db=org["sandbox_db"],
+        timeout=org["timeout"],
+        retry=DEFAULT_POLICY.scaled(org["retry_scale"]),
+        target=click.get_current_context().find_object(Target),
+        environment=environment,
+    )
 
 
 def banner(target: str) -> None:
@@ -165,7 +185,7 @@ def plan(
         reconciler plan org/ --detailed-exitcode   # 0 no changes, 2 changes, 1 error
         reconciler plan org/ --base origin/main --format markdown
     """
-    config = load(paths)
+    config = load_config(paths, chosen(org["env_name"]))
     base_config = load_at(base, paths) if base is not None else None
     saved = run(org, lambda c: workflow.make_plan(config, c, base_config))
     if out is not None:
@@ -216,8 +236,8 @@ def apply(
             ),
         )
     else:
-        config = load(source)
-        review = _reviewer(auto_approve)
+        config = load_config(source, chosen(org["env_name"]))
+        review = reviewer(auto_approve)
         report = run(
             org,
             lambda c: workflow.apply_config(
@@ -241,7 +261,7 @@ async def _reviewed(saved: SavedPlan) -> bool:
     return True
 
 
-def _reviewer(auto_approve: bool) -> workflow.Review:
+def reviewer(auto_approve: bool) -> workflow.Review:
     """Show the plan on stderr and ask, unless told not to; refuse without a terminal."""
 
     async def review(saved: SavedPlan) -> bool:

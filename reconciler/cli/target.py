@@ -4,6 +4,7 @@ is handed a `Target` and never picks the emulator itself."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -43,4 +44,20 @@ def sandbox_target(db_path: str | Path = SANDBOX_DB, sandbox: Any = None) -> Tar
         is_sandbox=True,
         transport=SandboxTransport(org),
         sandbox=org,
+    )
+
+
+def local_target(db_path: str | Path, name: str) -> Target:
+    """Environment `name`'s local sandbox, in-process: a database of its own, made from the
+    demo org as `name` (its own ids and OAuth client) when missing."""
+    from reconciler.sandbox import Sandbox, demo_seed, named_org
+
+    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    org = Sandbox(db_path, seed=named_org(demo_seed(), name))
+    target = sandbox_target(db_path, org)
+    credentials = org.client_credentials() or SANDBOX_CREDENTIALS
+    return dataclasses.replace(
+        target,
+        label=f"local sandbox ({db_path}, environment {name})",
+        credentials=Credentials(*credentials),
     )

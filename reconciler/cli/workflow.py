@@ -13,8 +13,10 @@ from typing import TypeVar
 
 from reconciler.apply.report import Listener, Report
 from reconciler.apply.run import execute
+from reconciler.cli.environment import target_of
 from reconciler.cli.target import SANDBOX_DB, from_env
 from reconciler.config import names
+from reconciler.config.environments import Environment
 from reconciler.config.export import dump
 from reconciler.config.git import BaseConfig
 from reconciler.config.load import Config
@@ -48,6 +50,7 @@ class Options:
     timeout: float = 30.0
     retry: RetryPolicy = DEFAULT_POLICY
     target: Target | None = None
+    environment: Environment | None = None
 
 
 @dataclass
@@ -71,6 +74,9 @@ async def connect(env: Mapping[str, str], options: Options) -> AsyncIterator[Con
 
 
 def _target(env: Mapping[str, str], options: Options) -> Target:
+    if options.environment is not None:
+        allow = options.allow_custom_domain
+        return target_of(options.environment, env, allow_custom_domain=allow)
     if options.sandbox_db != ":memory:":
         Path(options.sandbox_db).parent.mkdir(parents=True, exist_ok=True)
     return from_env(

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from reconciler.config import document as doc
 from reconciler.config.explain import data_path, field_names, prune
 from reconciler.config.explain import diagnostics as explain
+from reconciler.config.overlay import merge_tree
 from reconciler.config.source import (
     Location,
     SourceFile,
@@ -75,25 +76,31 @@ class _Merge:
     )
     sections: set[str] = field(default_factory=set)
     sources: SourceMap = field(default_factory=dict)
+    overridden: SourceMap = field(default_factory=dict)  # where overlays restate a value
     digests: list[str] = field(default_factory=list)
 
 
-def load(paths: Iterable[Path | str]) -> Config:
-    """Load one file or directories of `*.yaml` files. Raises `ConfigError` listing all
-    problems."""
+def load(paths: Iterable[Path | str], overlays: Iterable[Path | str] = ()) -> Config:
+    """Load one file or directories of `*.yaml` files, then `overlays` (an environment's
+    files, merged over them: see `overlay`). Raises `ConfigError` listing all problems."""
     paths = list(paths)
     files = list(walk_files([Path(p) for p in paths]))
     if not files:
         where = ", ".join(str(p) for p in paths) or "."
         raise ConfigError([Diagnostic(where, 0, 0, "no YAML files found", "name a .yaml file")])
     merge = _Merge()
+    documents = _read(merge, files)
+    return _load(merge, documents, _read(merge, walk_files([Path(p) for p in overlays])))
+
+
+def _read(merge: _Merge, files: Iterable[Path]) -> list[Document]:
     documents = []
     for path in files:
         try:
             documents.append((str(path), path.read_bytes()))
         except OSError as exc:
             merge.diagnostics.append(Diagnostic(str(path), 0, 0, f"cannot read: {exc.strerror}"))
-    return _load(merge, documents)
+    return documents
 
 
 def load_documents(documents: Sequence[Document]) -> Config:
@@ -109,17 +116,22 @@ def check_document(name: str, raw: bytes) -> list[Diagnostic]:
     return sorted(merge.diagnostics)
 
 
-def _load(merge: _Merge, documents: Sequence[Document]) -> Config:
+def _load(
+    merge: _Merge, documents: Sequence[Document], overlays: Sequence[Document] = ()
+) -> Config:
     for name, raw in documents:
         _add_file(merge, name, raw)
+    for name, raw in overlays:
+        _add_file(merge, name, raw, overlay=True)
     state = _finish(merge)
+    merge.sources.update(merge.overridden)
     if merge.diagnostics:
         raise ConfigError(merge.diagnostics)
-    names = tuple(name for name, _ in documents)
+    names = tuple(name for name, _ in (*documents, *overlays))
     return Config(state, merge.sources, names, _digest(names, merge.digests))
 
 
-def _add_file(merge: _Merge, name: str, raw: bytes) -> None:
+def _add_file(merge: _Merge, name: str, raw: bytes, overlay: bool = False) -> None:
     try:
         source = parse(name, raw)
     except YamlProblem as problem:
@@ -135,7 +147,7 @@ def _add_file(merge: _Merge, name: str, raw: bytes) -> None:
         return
     config = _validate(merge, source)
     if config is not None:
-        _add_sections(merge, config, source)
+        _add_sections(merge, config, source, overlay)
 
 
 def _validate(merge: _Merge, source: SourceFile) -> doc.ConfigDoc | None:
@@ -166,26 +178,41 @@ def _digest(names: tuple[str, ...], digests: list[str]) -> str:
     return "sha256:" + combined.hexdigest()
 
 
-def _add_sections(merge: _Merge, config: doc.ConfigDoc, source: SourceFile) -> None:
+def _add_sections(
+    merge: _Merge, config: doc.ConfigDoc, source: SourceFile, overlay: bool = False
+) -> None:
     if config.territories is not None:
         merge.sections.add("territories")
-        _add_tree(merge, config.territories, source)
+        nodes = _written(merge, config.territories, source)
+        if overlay:
+            merge_tree(
+                merge.nodes,
+                merge.grafts,
+                nodes,
+                merge.overridden,
+                merge.diagnostics,
+                _locate_fields,
+            )
+        else:
+            (merge.grafts if nodes[0].parent is not None else merge.roots).append(nodes[0])
+            merge.nodes.extend(nodes)
     if config.data_sharing is not None:
         merge.sections.add("data_sharing")
-        _add_defaults(merge, config.data_sharing, source)
+        _add_defaults(merge, config.data_sharing, source, overlay)
     if config.sharing_rules is not None:
         merge.sections.add("sharing_rules")
-        _add_rules(merge, config.sharing_rules, source)
+        _add_rules(merge, config.sharing_rules, source, overlay)
 
 
-def _add_tree(merge: _Merge, top: doc.TerritoryDoc, source: SourceFile) -> None:
+def _written(merge: _Merge, top: doc.TerritoryDoc, source: SourceFile) -> list[Written]:
+    """A file's territories, top first, then depth-first in the order written."""
     path: YamlPath = ("territories",)
     node = Written(top, top.parent, source.place((*path, "name")), source, path)
-    (merge.grafts if top.parent is not None else merge.roots).append(node)
+    nodes: list[Written] = []
     stack = [node]
     while stack:
         current = stack.pop()
-        merge.nodes.append(current)
+        nodes.append(current)
         for index, child in reversed(list(enumerate(current.doc.children))):
             child_path = (*current.path, "children", index)
             if child.parent is not None:
@@ -197,15 +224,18 @@ def _add_tree(merge: _Merge, top: doc.TerritoryDoc, source: SourceFile) -> None:
                 )
             where = source.place((*child_path, "name"))
             stack.append(Written(child, current.doc.name, where, source, child_path))
+    return nodes
 
 
-def _add_defaults(merge: _Merge, defaults: dict[str, ShareType], source: SourceFile) -> None:
+def _add_defaults(
+    merge: _Merge, defaults: dict[str, ShareType], source: SourceFile, overlay: bool = False
+) -> None:
     for module, share in defaults.items():
         where = source.key_place(("data_sharing", module))
         if module not in DATA_SHARING_MODULES:
             merge.diagnostics.append(_unknown_module(where, module, DATA_SHARING_MODULES))
             continue
-        if module in merge.defaults:
+        if module in merge.defaults and not overlay:
             merge.diagnostics.append(
                 _twice(where, f"data_sharing for `{module}`", merge.defaults[module][1])
             )
@@ -215,7 +245,10 @@ def _add_defaults(merge: _Merge, defaults: dict[str, ShareType], source: SourceF
 
 
 def _add_rules(
-    merge: _Merge, rules: dict[str, list[doc.SharingRuleDoc]], source: SourceFile
+    merge: _Merge,
+    rules: dict[str, list[doc.SharingRuleDoc]],
+    source: SourceFile,
+    overlay: bool = False,
 ) -> None:
     for module, items in rules.items():
         if module not in SHARING_RULE_MODULES:

@@ -93,6 +93,16 @@ class Sandbox:
                 self._settings.token_lifetime_s,
             )
 
+    def client_credentials(self) -> tuple[str, str, str] | None:
+        """The first seeded OAuth client with a refresh token: (id, secret, refresh token),
+        for a caller that reaches this org in-process, as a user of its seed would."""
+        with self.store.transaction() as db:
+            row = db.execute(
+                "SELECT c.client_id, c.client_secret, r.token FROM oauth_clients c "
+                "JOIN refresh_tokens r ON r.client_id = c.client_id ORDER BY c.rowid, r.rowid"
+            ).fetchone()
+        return None if row is None else (str(row[0]), str(row[1]), str(row[2]))
+
     def set_territory_management(self, state: str) -> None:
         """Switch the org's Territory Management feature: enabled, disabled, not_enabled."""
         if state not in TERRITORY_STATES:

@@ -27,10 +27,10 @@ DATA_CENTRES: dict[str, tuple[str, str]] = {
     "cn": ("https://accounts.zoho.com.cn", "https://www.zohoapis.com.cn"),
 }
 API_TLDS = ("com", "eu", "in", "com.au", "jp", "ca", "sa", "com.cn")
-# Production, sandbox and developer orgs (REFERENCE §1).
-API_HOSTS = frozenset(
-    f"{kind}.zohoapis.{tld}" for kind in ("www", "sandbox", "developer") for tld in API_TLDS
-)
+# Production, sandbox and developer orgs (REFERENCE §1): the API host's first label. All
+# three use their data centre's accounts server, as Zoho's SDKs do.
+ORG_KINDS = {"production": "www", "sandbox": "sandbox", "developer": "developer"}
+API_HOSTS = frozenset(f"{kind}.zohoapis.{tld}" for kind in ORG_KINDS.values() for tld in API_TLDS)
 ACCOUNTS_HOSTS = frozenset(
     str(urlsplit(accounts).hostname) for accounts, _ in DATA_CENTRES.values()
 )
@@ -89,3 +89,18 @@ def data_centre_of(api_domain: str) -> str | None:
         return None
     tld = host.split(".zohoapis.", 1)[1]
     return next(dc for dc, (_, api) in DATA_CENTRES.items() if api.endswith(f".zohoapis.{tld}"))
+
+
+def api_domain_of(dc: str, kind: str = "production") -> str:
+    """The API domain of a data centre's production, sandbox or developer orgs."""
+    _, production = DATA_CENTRES[dc]
+    return production.replace("://www.", f"://{ORG_KINDS[kind]}.", 1)
+
+
+def org_kind_of(api_domain: str) -> str | None:
+    """production, sandbox or developer for one of Zoho's API domains; None for others."""
+    host = (urlsplit(api_domain).hostname or "").lower()
+    if host not in API_HOSTS:
+        return None
+    first = host.split(".", 1)[0]
+    return next(kind for kind, label in ORG_KINDS.items() if label == first)

@@ -23,7 +23,12 @@ import httpx
 
 from reconciler.errors import TargetError
 from reconciler.zoho.auth import Auth, Credentials
-from reconciler.zoho.domains import DATA_CENTRES, check_accounts_url, check_api_domain
+from reconciler.zoho.domains import (
+    DATA_CENTRES,
+    api_domain_of,
+    check_accounts_url,
+    check_api_domain,
+)
 
 CREDENTIALS = ("ZOHO_CLIENT_ID", "ZOHO_CLIENT_SECRET", "ZOHO_REFRESH_TOKEN")
 CUSTOM = ("ZOHO_API_DOMAIN", "ZOHO_ACCOUNTS_URL")
@@ -120,3 +125,48 @@ def _custom(
         credentials=credentials,
         allow_custom_domain=allow,
     )
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a named environment's org is: a data centre and the kind of org there, or a
+    custom server (`api_domain` + `accounts_url`)."""
+
+    dc: str | None = None
+    kind: str = "production"
+    api_domain: str | None = None
+    accounts_url: str | None = None
+
+
+KIND_WORDS = {"production": "", "sandbox": ", Zoho sandbox org", "developer": ", developer org"}
+
+
+def environment_target(
+    name: str,
+    variables: tuple[str, str, str],
+    env: Mapping[str, str],
+    place: Place,
+    *,
+    allow_custom_domain: bool = False,
+) -> Target:
+    """The org of environment `name`, its credentials read from the variables it names.
+    A sandbox or developer org is called at its own API domain whatever the token response
+    says; a production org at the one the token response names."""
+    missing = [variable for variable in variables if not env.get(variable, "").strip()]
+    if missing:
+        raise TargetError(
+            f"environment {name}: {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
+            "not set (reconciler.toml names these variables for its credentials)"
+        )
+    credentials = Credentials(*(env[variable].strip() for variable in variables))
+    if place.dc is None:
+        source = f"environment {name}"
+        api_domain = check_api_domain(str(place.api_domain), allow_custom_domain, source)
+        accounts = check_accounts_url(str(place.accounts_url), allow_custom_domain, source)
+        label = f"Zoho CRM {api_domain} (environment {name}, custom server)"
+        return Target(label, accounts, api_domain, credentials, None, False, allow_custom_domain)
+    accounts, _ = DATA_CENTRES[place.dc]
+    shown = api_domain_of(place.dc, place.kind)
+    label = f"Zoho CRM {shown} (environment {name}{KIND_WORDS[place.kind]}, data centre {place.dc})"
+    fixed = None if place.kind == "production" else shown
+    return Target(label, accounts, fixed, credentials, place.dc, False, allow_custom_domain)
