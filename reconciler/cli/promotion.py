@@ -106,8 +106,17 @@ async def compare_orgs(
     """What would change in the second org to make it like the first, in the sections the
     configuration manages, both orgs' emails read as the configuration's."""
     scope = Scope.for_config(first.config.state)
-    ours = _translated(await read(first_org.client, scope), first.canonical(second.emails))
-    theirs = _translated(await read(second_org.client, scope), second.canonical(first.emails))
+    one, two = await read(first_org.client, scope), await read(second_org.client, scope)
+    # The orgs name users the YAML does not (the root's manager): the users of an org
+    # without a mapping are in the configuration's terms too.
+    people = {
+        user.email
+        for live, side in ((one, first), (two, second))
+        if side.environment.users is None
+        for user in live.directory.users
+    }
+    ours = _translated(one, first.canonical(people | second.emails))
+    theirs = _translated(two, second.canonical(people | first.emails))
     wanted = _managed_like(ours, first.config.state)
     plan = build(theirs, wanted, diff(theirs, wanted))
     return SavedPlan(

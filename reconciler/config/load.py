@@ -260,7 +260,7 @@ def _add_rules(
             path: YamlPath = ("sharing_rules", module, index)
             where = source.place((*path, "name"))
             key = name_key(rule.name)
-            if key in seen:
+            if key in seen and not overlay:
                 merge.diagnostics.append(
                     _twice(where, f"sharing rule `{rule.name}` in {module}", seen[key][1])
                 )
