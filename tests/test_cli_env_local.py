@@ -176,3 +176,17 @@ def test_an_environment_built_in_code_reaches_its_org(tmp_path: Path):
         assert target.label.endswith("environment scratch)")
     finally:
         target.close()
+
+
+def test_the_environments_guide_runs_only_real_commands():
+    from tests.test_ci_examples import check, doc_scripts, reconciler_calls
+
+    guide = Path(__file__).parent.parent / "docs" / "environments.md"
+    calls = [c for script in doc_scripts(guide.read_text()) for c in reconciler_calls(script)]
+    assert {check(call) for call in calls} >= {
+        "reconciler plan",
+        "reconciler apply",
+        "reconciler promote",
+        "reconciler diff",
+        "reconciler sandbox serve",
+    }

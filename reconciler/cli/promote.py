@@ -115,7 +115,6 @@ def promote(
     "--env",
     "envs",
     multiple=True,
-    required=True,
     metavar="NAME",
     help="Give it twice: the org to compare with, then the org to compare.",
 )
