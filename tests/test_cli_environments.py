@@ -64,6 +64,11 @@ class TwoOrgs:
         self.printed += [result.stdout, result.stderr, repr(result.exception)]
         return result
 
+    def promote(self, applied: str) -> Result:
+        """`promote` from the sandbox org to production, `applied` the sandbox's plan."""
+        args = ("--from", "sandbox", "--to", "production", "--applied", applied, "org/")
+        return self.invoke("promote", *args, "--auto-approve")
+
     def secrets(self) -> set[str]:
         found: set[str] = set()
         for name in self.orgs:
@@ -138,19 +143,7 @@ def test_apply_to_the_sandbox_org_promote_to_production_and_both_match(two: TwoO
     )
     assert f"amy@{SANDBOX_DOMAIN}" in plan.stdout  # the sandbox org's own emails
     ok(two.invoke("apply", "--env", "sandbox", "sandbox.plan.json"))
-    promoted = ok(
-        two.invoke(
-            "promote",
-            "--from",
-            "sandbox",
-            "--to",
-            "production",
-            "--applied",
-            "sandbox.plan.json",
-            "org/",
-            "--auto-approve",
-        )
-    )
+    promoted = ok(two.promote("sandbox.plan.json"))
     lines = promoted.stderr.splitlines()
     assert lines[0] == f"target: Zoho CRM {two.base} (environment production, custom server)"
     assert lines[1] == f"promoting from: Zoho CRM {two.base} (environment sandbox, custom server)"
@@ -182,17 +175,7 @@ def test_a_change_made_in_production_only_makes_promote_refuse_and_name_it(two: 
     )
     ok(two.invoke("plan", "--env", "sandbox", "org/", "--out", "edit.plan.json"))
     ok(two.invoke("apply", "--env", "sandbox", "edit.plan.json"))
-    refused = two.invoke(
-        "promote",
-        "--from",
-        "sandbox",
-        "--to",
-        "production",
-        "--applied",
-        "edit.plan.json",
-        "org/",
-        "--auto-approve",
-    )
+    refused = two.promote("edit.plan.json")
     ok(refused, 1)
     assert refused.stderr.splitlines()[-2:] == [
         "error: production's plan is not the change applied to sandbox:",
@@ -206,14 +189,13 @@ def test_a_change_made_in_production_only_makes_promote_refuse_and_name_it(two: 
 
 def test_promote_refuses_an_org_that_does_not_match_or_a_foreign_plan(two: TwoOrgs):
     ok(two.invoke("plan", "--env", "production", "org/", "--out", "production.plan.json"))
-    args = ("promote", "--from", "sandbox", "--to", "production", "org/", "--auto-approve")
-    pending = ok(two.invoke(*args, "--applied", "production.plan.json"), 1)
+    pending = ok(two.promote("production.plan.json"), 1)
     assert pending.stderr.splitlines()[-2:] == [
         "error: sandbox does not match the configuration: apply it there and check it first",
         "  sandbox still has changes pending; see `reconciler plan --env sandbox`",
     ]
     ok(two.invoke("apply", "--env", "sandbox", "org/", "--auto-approve"))
-    foreign = ok(two.invoke(*args, "--applied", "production.plan.json"), 1)
+    foreign = ok(two.promote("production.plan.json"), 1)
     assert foreign.stderr.splitlines()[-2:] == [
         "error: the applied plan is not sandbox's plan of this change",
         f"  the applied plan is for Zoho CRM {two.base} (org {two.orgs['production'].org_id}), "

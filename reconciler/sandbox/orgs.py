@@ -17,9 +17,9 @@ import re
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from types import TracebackType
 
 from reconciler.sandbox.clock import Clock, system_clock
+from reconciler.sandbox.closing import Closing
 from reconciler.sandbox.exchange import Outcome, Request
 from reconciler.sandbox.oauth import has_client, holds_token, token_params
 from reconciler.sandbox.sandbox import Sandbox
@@ -31,7 +31,7 @@ AUTH_PREFIX = "Zoho-oauthtoken "
 ORG_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
-class Orgs:
+class Orgs(Closing):
     """Named orgs served together. The first one is the default (it answers strangers, and
     its `max_body_bytes` is the server's)."""
 
@@ -84,17 +84,6 @@ class Orgs:
     def close(self) -> None:
         for org in self._orgs.values():
             org.close()
-
-    def __enter__(self) -> Orgs:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def named_org(seed: Seed, name: str) -> Seed:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from reconciler.sandbox import dispatch, log
 from reconciler.sandbox.clock import Clock, system_clock
+from reconciler.sandbox.closing import Closing
 from reconciler.sandbox.exchange import Outcome, Request
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.limits import Gate
@@ -23,7 +23,7 @@ from reconciler.sandbox.store import MEMORY, Store, get_meta, set_meta
 TERRITORY_STATES = ("enabled", "disabled", "not_enabled")
 
 
-class Sandbox:
+class Sandbox(Closing):
     """An emulated Zoho CRM org.
 
     `db` is a SQLite file (created and seeded when missing or empty) or ":memory:".
@@ -120,17 +120,6 @@ class Sandbox:
 
     def close(self) -> None:
         self.store.close()
-
-    def __enter__(self) -> Sandbox:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def reset(db_path: str | Path, seed: Seed | None = None) -> None:
