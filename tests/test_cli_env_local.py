@@ -190,3 +190,16 @@ def test_the_environments_guide_runs_only_real_commands():
         "reconciler diff",
         "reconciler sandbox serve",
     }
+
+
+def test_the_base_of_plan_base_gets_the_same_user_mapping(here: Path):
+    from reconciler.cli.environment import load_base
+    from reconciler.config.environments import UserMap
+    from reconciler.config.git import BaseConfig
+    from reconciler.config.load import load
+
+    base = BaseConfig(load([here / "org"]), "main", "0" * 40)
+    assert load_base(base, None) is base
+    qa = Environment("qa", Location("t", 1, 1), users=UserMap({}, suffix=".qa"))
+    mapped = load_base(base, qa).config.state.territory("Americas")
+    assert mapped is not None and mapped.manager == "amy@zylker.example.qa"

@@ -4,12 +4,14 @@ environment's overlays and user mapping (`load_config`)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from reconciler.cli.target import local_target
 from reconciler.config import environments
 from reconciler.config.environments import Environment
+from reconciler.config.git import BaseConfig
 from reconciler.config.load import Config, load
 from reconciler.config.mapping import map_users
 from reconciler.errors import ConfigError, Diagnostic
@@ -47,6 +49,16 @@ def load_config(paths: Sequence[Path], environment: Environment | None) -> Confi
     if environment.users is None:
         return config
     return map_users(config, environment.users, environment.name, environment.users.where)
+
+
+def load_base(base: BaseConfig, environment: Environment | None) -> BaseConfig:
+    """The configuration at a git revision with the environment's user mapping, so that
+    `plan --base` compares like with like (overlays are not read at the revision)."""
+    if environment is None or environment.users is None:
+        return base
+    users = environment.users
+    mapped = map_users(base.config, users, environment.name, users.where)
+    return dataclasses.replace(base, config=mapped)
 
 
 def target_of(

@@ -17,7 +17,7 @@ import click
 
 from reconciler.apply.report import Listener
 from reconciler.cli import workflow
-from reconciler.cli.environment import chosen, load_config
+from reconciler.cli.environment import chosen, load_base, load_config
 from reconciler.cli.exits import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, reports_errors
 from reconciler.cli.target import SANDBOX_DB
 from reconciler.config.environments import ENV_VARIABLE, Environment
@@ -185,8 +185,9 @@ def plan(
         reconciler plan org/ --detailed-exitcode   # 0 no changes, 2 changes, 1 error
         reconciler plan org/ --base origin/main --format markdown
     """
-    config = load_config(paths, chosen(org["env_name"]))
-    base_config = load_at(base, paths) if base is not None else None
+    environment = chosen(org["env_name"])
+    config = load_config(paths, environment)
+    base_config = load_base(load_at(base, paths), environment) if base is not None else None
     saved = run(org, lambda c: workflow.make_plan(config, c, base_config))
     if out is not None:
         out.write_text(dumps(saved), encoding="utf-8")
