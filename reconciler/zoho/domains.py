@@ -95,12 +95,3 @@ def api_domain_of(dc: str, kind: str = "production") -> str:
     """The API domain of a data centre's production, sandbox or developer orgs."""
     _, production = DATA_CENTRES[dc]
     return production.replace("://www.", f"://{ORG_KINDS[kind]}.", 1)
-
-
-def org_kind_of(api_domain: str) -> str | None:
-    """production, sandbox or developer for one of Zoho's API domains; None for others."""
-    host = (urlsplit(api_domain).hostname or "").lower()
-    if host not in API_HOSTS:
-        return None
-    first = host.split(".", 1)[0]
-    return next(kind for kind, label in ORG_KINDS.items() if label == first)
