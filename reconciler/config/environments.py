@@ -23,7 +23,6 @@ FILE = "reconciler.toml"
 PYPROJECT = "pyproject.toml"
 ENV_VARIABLE = "RECONCILER_ENV"
 DEFAULT_CREDENTIALS = "ZOHO"
-CREDENTIAL_PARTS = ("client_id", "client_secret", "refresh_token")
 VARIABLE = r"^[A-Z_][A-Z0-9_]*$"
 NAME = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 EMAIL = r"^[^@\s]+@[^@\s]+$"
