@@ -23,7 +23,7 @@ from click.testing import CliRunner, Result
 from ruamel.yaml import YAML
 
 from reconciler.cli.main import main
-from reconciler.sandbox import DEMO_SEED, Orgs, Sandbox, Seed, serve_in_thread
+from reconciler.sandbox import DEMO_SEED, Orgs, Sandbox, SandboxSettings, Seed, serve_in_thread
 from reconciler.sandbox.seed import SeedClient
 from reconciler.zoho.target import VARIABLES
 from tests.cli_orgs import EXAMPLE, RETRY_SCALE
@@ -91,9 +91,12 @@ class TwoOrgs:
 def two(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog) -> Iterator[TwoOrgs]:
     caplog.set_level(logging.DEBUG)
     clients = {"sandbox": zoho_client(), "production": zoho_client()}
+    fast = SandboxSettings(rule_recompute_s=0.01)  # Zoho's recomputation, in no real time
     made = {
-        "sandbox": Sandbox(seed=seed(SANDBOX_DOMAIN, clients["sandbox"], 5_012_345)),
-        "production": Sandbox(seed=seed("zylker.example", clients["production"], 6_054_321)),
+        "sandbox": Sandbox(settings=fast, seed=seed(SANDBOX_DOMAIN, clients["sandbox"], 5_012_345)),
+        "production": Sandbox(
+            settings=fast, seed=seed("zylker.example", clients["production"], 6_054_321)
+        ),
     }
     with Orgs(made) as orgs, serve_in_thread(orgs) as base:
         (tmp_path / "org").mkdir()
