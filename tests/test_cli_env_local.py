@@ -203,3 +203,10 @@ def test_the_base_of_plan_base_gets_the_same_user_mapping(here: Path):
     qa = Environment("qa", Location("t", 1, 1), users=UserMap({}, suffix=".qa"))
     mapped = load_base(base, qa).config.state.territory("Americas")
     assert mapped is not None and mapped.manager == "amy@zylker.example.qa"
+
+
+def test_validate_checks_the_configuration_as_an_environment_sees_it(here: Path):
+    mapped = invoke("validate", "org/")  # the file's default environment: staging
+    assert mapped.exit_code == 1
+    assert "org/org.yaml:7:35: error: user `bob@zylker.example` has no mapping" in mapped.stderr
+    assert invoke("validate", "org/", "--env", "production").exit_code == 0

@@ -99,8 +99,16 @@ def main() -> None:
     show_default=True,
     help="json prints the list of problems as data.",
 )
+@click.option(
+    "--env",
+    "env_name",
+    metavar="NAME",
+    envvar="RECONCILER_ENV",
+    help="Check the configuration as this environment of reconciler.toml sees it "
+    "(its overlays merged, its user mapping applied).",
+)
 @reports_errors
-def validate(paths: tuple[Path, ...], fmt: str) -> None:
+def validate(paths: tuple[Path, ...], fmt: str, env_name: str | None) -> None:
     """Check configuration files offline and report every problem at once.
 
     Names that only the live org can resolve (users, roles, groups) are checked by `plan`.
@@ -110,12 +118,13 @@ def validate(paths: tuple[Path, ...], fmt: str) -> None:
     Example:
         reconciler validate org/
         reconciler validate examples/territories.yaml --format json
+        reconciler validate org/ --env sandbox
     """
-    from reconciler.config.load import load
+    from reconciler.cli.environment import chosen, load_config
     from reconciler.render import diagnostics
 
     try:
-        config = load(paths)
+        config = load_config(paths, chosen(env_name))
     except ConfigError as exc:
         if fmt == "json":
             diagnostics.diagnostics_json(exc.diagnostics, sys.stdout, files=len(paths))

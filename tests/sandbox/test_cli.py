@@ -153,12 +153,12 @@ def test_serve_answers_and_another_process_reads_its_stats(tmp_path: Path) -> No
         server.wait(timeout=10)
 
 
-def _token(base: str) -> str:
+def _token(base: str, client: str = "sandbox") -> str:
     grant = {
         "grant_type": "refresh_token",
-        "client_id": "sandbox",
-        "client_secret": "sandbox-secret",
-        "refresh_token": "sandbox-refresh",
+        "client_id": client,
+        "client_secret": f"{client}-secret",
+        "refresh_token": f"{client}-refresh",
     }
     deadline = time.monotonic() + 20
     while True:
@@ -186,3 +186,27 @@ def test_serve_refuses_two_copies_of_one_org(tmp_path: Path):
     code, _, err = run("serve", "--org", f"a={db}", "--org", f"b={db}")
     assert code != 0
     assert "'a' and 'b' share the org id" in err
+
+
+@pytest.mark.served
+def test_serve_several_orgs_each_reached_with_its_own_client(tmp_path: Path):
+    port = free_port()
+    dbs = {name: tmp_path / f"{name}.sqlite3" for name in ("staging", "prod")}
+    orgs = [f"--org={name}={db}" for name, db in dbs.items()]
+    command = [sys.executable, "-m", "reconciler", "sandbox", "serve", "--port", str(port)]
+    server = subprocess.Popen(
+        [*command, *orgs], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        ids = {}
+        for name in dbs:
+            headers = {"Authorization": f"Zoho-oauthtoken {_token(base, name)}"}
+            ids[name] = httpx.get(f"{base}/crm/v8/org", headers=headers).json()["org"][0]["id"]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    for name, db in dbs.items():
+        with Sandbox(db) as org:
+            assert org.org_id == ids[name]
+    assert ids["staging"] != ids["prod"]
