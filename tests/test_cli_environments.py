@@ -206,7 +206,12 @@ def test_promote_refuses_an_org_that_does_not_match_or_a_foreign_plan(two: TwoOr
     ]
 
 
-def test_diff_needs_two_different_environments(two: TwoOrgs):
+def test_two_org_commands_need_two_different_environments(two: TwoOrgs):
     result = two.invoke("diff", "--env", "sandbox", "org/")
     assert result.exit_code != 0
     assert "give --env twice" in result.output
+    (two.directory / "p.json").write_text("{}", encoding="utf-8")
+    args = ("--from", "sandbox", "--to", "sandbox", "--applied", "p.json", "org/")
+    same = two.invoke("promote", *args)
+    assert same.exit_code != 0
+    assert "--from and --to name the same environment" in same.output

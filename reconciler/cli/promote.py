@@ -64,7 +64,14 @@ def run_both(org: dict[str, Any], first: Side, second: Side, work: Both[T], word
 )
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
 @click.option("--allow-deletes", is_flag=True, help="Allow deletions beyond the safety thresholds.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print the report.",
+)
 @connection_options
 @reports_errors
 def promote(
@@ -89,6 +96,8 @@ def promote(
         reconciler apply --env sandbox sandbox.plan.json
         reconciler promote --from sandbox --to production --applied sandbox.plan.json org/
     """
+    if source == target:
+        raise click.UsageError("--from and --to name the same environment")
     saved_text = applied.read_text(encoding="utf-8")
     first, second = side(paths, environment(source)), side(paths, environment(target))
     review = reviewer(auto_approve)
