@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from reconciler.apply.report import Listener
+from reconciler.apply.report import Listener, Report
 from reconciler.cli import workflow
 from reconciler.cli.environment import chosen, load_base, load_config
 from reconciler.cli.exits import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, reports_errors
@@ -88,6 +88,35 @@ def connection_options(command: F) -> F:
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def applying_options(command: F) -> F:
+    """The flags of the commands that apply: approval, deletions, the report's format."""
+    options = [
+        click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI)."),
+        click.option(
+            "--allow-deletes", is_flag=True, help="Allow deletions beyond the safety thresholds."
+        ),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(["text", "json"]),
+            default="text",
+            show_default=True,
+            help="How to print the report.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def finish(report: Report | None, fmt: str) -> None:
+    """Print an apply's report (none: nothing was applied) and exit with its code."""
+    if report is None:
+        sys.exit(EXIT_OK)
+    (report_json if fmt == "json" else report_text)(report, sys.stdout)
+    sys.exit(EXIT_OK if report.ok else EXIT_ERROR)
 
 
 def run(org: dict[str, Any], work: Callable[[workflow.Connection], Awaitable[T]]) -> T:
@@ -198,16 +227,7 @@ def plan(
 
 @click.command()
 @click.argument("source", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
-@click.option("--allow-deletes", is_flag=True, help="Allow deletions beyond the safety thresholds.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="How to print the report.",
-)
+@applying_options
 @org_options
 @reports_errors
 def apply(
@@ -245,10 +265,7 @@ def apply(
                 config, c, allow_deletes=allow_deletes, review=review, listener_for=progress_for
             ),
         )
-    if report is None:
-        sys.exit(EXIT_OK)
-    (report_json if fmt == "json" else report_text)(report, sys.stdout)
-    sys.exit(EXIT_OK if report.ok else EXIT_ERROR)
+    finish(report, fmt)
 
 
 def _plan_file(source: tuple[Path, ...]) -> Path | None:

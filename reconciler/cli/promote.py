@@ -16,13 +16,20 @@ import click
 from reconciler.apply.report import Report
 from reconciler.cli import workflow
 from reconciler.cli.environment import chosen
-from reconciler.cli.exits import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, reports_errors
-from reconciler.cli.org import banner, connection_options, options_for, progress_for, reviewer
+from reconciler.cli.exits import EXIT_CHANGES, EXIT_OK, reports_errors
+from reconciler.cli.org import (
+    applying_options,
+    banner,
+    connection_options,
+    finish,
+    options_for,
+    progress_for,
+    reviewer,
+)
 from reconciler.cli.org import show as show_plan
 from reconciler.cli.promotion import Side, check_promotion, compare_orgs, side
 from reconciler.config.environments import Environment
 from reconciler.plan.file import loads
-from reconciler.render.report import report_json, report_text
 
 T = TypeVar("T")
 Both = Callable[[workflow.Connection, workflow.Connection], Awaitable[T]]
@@ -62,16 +69,7 @@ def run_both(org: dict[str, Any], first: Side, second: Side, work: Both[T], word
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="The plan applied to --from (`plan --env FROM --out FILE`, then `apply FILE`).",
 )
-@click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
-@click.option("--allow-deletes", is_flag=True, help="Allow deletions beyond the safety thresholds.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="How to print the report.",
-)
+@applying_options
 @connection_options
 @reports_errors
 def promote(
@@ -112,10 +110,7 @@ def promote(
         )
 
     report = run_both(org, first, second, work, "promoting from")
-    if report is None:
-        sys.exit(EXIT_OK)
-    (report_json if fmt == "json" else report_text)(report, sys.stdout)
-    sys.exit(EXIT_OK if report.ok else EXIT_ERROR)
+    finish(report, fmt)
 
 
 @click.command("diff")
