@@ -108,7 +108,7 @@ class Org:
     async def assign(self, module: str, field: str, value: str, territory: str) -> str:
         """Assign the record whose `field` is `value` to a territory; return the record id."""
         async with self.http() as http:
-            rows = (await http.get(f"/crm/v8/{module}")).json()["data"]
+            rows = (await http.get(f"/crm/v8/{module}", params={"fields": field})).json()["data"]
             record = next(str(r["id"]) for r in rows if r.get(field) == value)
             body = {"data": [{"Territories": [{"id": await self.territory_id(territory)}]}]}
             url = f"/crm/v8/{module}/{record}/actions/assign_territories"
@@ -118,7 +118,7 @@ class Org:
     async def record_territories(self, module: str, record: str) -> list[str]:
         async with self.http() as http:
             body = (await http.get(f"/crm/v8/{module}/{record}")).json()
-        return [t["name"] for t in body["data"][0]["Territories"]]
+        return [t["Name"] for t in body["data"][0]["Territories"]]
 
     async def territory_id(self, name: str) -> str:
         found = (await self.live()).territory(name)

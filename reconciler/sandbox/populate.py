@@ -263,24 +263,53 @@ def _walk_territories(
         yield from _walk_territories(terr.children, terr.name)
 
 
+# Seed keys of a record that are not fields: who owns it, what it is assigned to, and the
+# records it looks up (by the linked record's name: Account_Name, or a contact's Email).
+RECORD_KEYS = ("owner", "territories", "rule_territories", "account", "contact")
+LINKS = {"account": ("Accounts", "Account_Name"), "contact": ("Contacts", "Contact_Name")}
+
+
 def _records(db: sqlite3.Connection, seed: Seed, names: _Names, now: float) -> None:
+    """Records in bulk (thousands per module load in a blink). Ids are handed out first, in
+    seed order, so `account:` and `contact:` may name a record anywhere in the seed."""
     admin = admin_user(seed, names)
+    ids = {module: new_ids(db, len(records)) for module, records in seed.records.items()}
+    linked = {
+        module: _labels(seed.records.get(module, []), ids.get(module, []))
+        for module in ("Accounts", "Contacts")
+    }
+    rows: list[tuple[Any, ...]] = []
+    assigned: list[tuple[Any, ...]] = []
     for module, records in seed.records.items():
-        ids = new_ids(db, len(records))
-        for n, (rid, record) in enumerate(zip(ids, records, strict=True), 1):
-            data = {k: v for k, v in record.items() if k not in ("owner", "territories")}
+        for n, (rid, record) in enumerate(zip(ids[module], records, strict=True), 1):
+            data = {k: v for k, v in record.items() if k not in RECORD_KEYS}
+            for key, (target, field_name) in LINKS.items():
+                if record.get(key):
+                    found = linked[target].get(str(record[key]).casefold())
+                    if found is None:
+                        raise SeedError(f"seed refers to unknown {key} {record[key]!r}")
+                    data[field_name] = {"id": found[0], "name": found[1]}
             owner = names.get("users", record["owner"]) if record.get("owner") else admin
-            db.execute(
-                "INSERT INTO records VALUES (?,?,?,?,?,?,?)",
-                (module, rid, json.dumps(data), owner, now, now, n),
-            )
-            db.executemany(
-                "INSERT INTO record_territories VALUES (?,?,?,?)",
-                [
-                    (module, rid, names.get("territories", t), i)
-                    for i, t in enumerate(record.get("territories") or [], 1)
-                ],
-            )
+            rows.append((module, rid, json.dumps(data), owner, now, now, n))
+            for how, key in (("manually", "territories"), ("automatically", "rule_territories")):
+                for name in record.get(key) or []:
+                    territory = names.get("territories", name)
+                    by = admin if how == "manually" else None
+                    assigned.append((module, rid, territory, len(assigned) + 1, how, by, now))
+    db.executemany("INSERT INTO records VALUES (?,?,?,?,?,?,?)", rows)
+    db.executemany("INSERT OR IGNORE INTO record_territories VALUES (?,?,?,?,?,?,?)", assigned)
+
+
+def _labels(records: list[dict[str, Any]], ids: list[str]) -> dict[str, tuple[str, str]]:
+    """What `account:` / `contact:` match: an account's name, a contact's email."""
+    found: dict[str, tuple[str, str]] = {}
+    for rid, record in zip(ids, records, strict=True):
+        label = str(record.get("Account_Name") or record.get("Email") or rid)
+        found[label.casefold()] = (
+            rid,
+            str(record.get("Account_Name") or record.get("Last_Name") or label),
+        )
+    return found
 
 
 def _clients(db: sqlite3.Connection, seed: Seed, names: _Names) -> None:

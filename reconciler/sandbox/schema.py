@@ -5,7 +5,7 @@ than a scan: 20,000 memberships would otherwise cost a scan each."""
 
 from __future__ import annotations
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -61,10 +61,19 @@ CREATE TABLE IF NOT EXISTS records (
     module TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, owner_id TEXT NOT NULL,
     created_time REAL NOT NULL, modified_time REAL NOT NULL, seq INTEGER NOT NULL,
     PRIMARY KEY (module, id));
+CREATE INDEX IF NOT EXISTS records_seq ON records (module, seq);
 
+-- `assigned` is Zoho's `$assigned`: 'automatically' (by the rules) or 'manually'.
 CREATE TABLE IF NOT EXISTS record_territories (
     module TEXT NOT NULL, record_id TEXT NOT NULL, territory_id TEXT NOT NULL,
-    seq INTEGER NOT NULL, PRIMARY KEY (module, record_id, territory_id));
+    seq INTEGER NOT NULL, assigned TEXT NOT NULL DEFAULT 'manually', assigned_by TEXT,
+    assigned_time REAL NOT NULL DEFAULT 0, PRIMARY KEY (module, record_id, territory_id));
+CREATE INDEX IF NOT EXISTS record_territories_record ON record_territories (module, record_id);
+
+-- Territory assignments Zoho scheduled (202 SCHEDULED) and carries out once `due`.
+CREATE TABLE IF NOT EXISTS territory_jobs (
+    id TEXT PRIMARY KEY, module TEXT NOT NULL, action TEXT NOT NULL, items TEXT NOT NULL,
+    user_id TEXT NOT NULL, due REAL NOT NULL, done INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS record_territories_territory ON record_territories (territory_id);
 CREATE INDEX IF NOT EXISTS record_territories_seq ON record_territories (seq);
 

@@ -76,6 +76,11 @@ class SandboxSettings:
     ids_limit: int = 100
     record_territory_cap: int = 10
     record_batch_limit: int = 100
+    # OAS2 assignTerritoriesToRecords / removeTerritoriesFromRecords: data maxItems 10.
+    territory_assign_batch_limit: int = 10
+    # Zoho schedules record territory work when an org offloads it (202 SCHEDULED).
+    schedule_territory_jobs: bool = False
+    territory_job_s: float = 2.0
     sharing_rules_per_module_cap: int = 100
     max_body_bytes: int = 1_048_576
     mixed_batch_status: int = 207

@@ -176,8 +176,8 @@ def _move_to(call: Call, source: str, target: str) -> None:
         (target, call.now, call.user_id, source),
     )
     call.db.execute(
-        "INSERT OR IGNORE INTO record_territories SELECT module, record_id, ?, seq "
-        "FROM record_territories WHERE territory_id = ?",
+        "INSERT OR IGNORE INTO record_territories SELECT module, record_id, ?, seq, assigned, "
+        "assigned_by, assigned_time FROM record_territories WHERE territory_id = ?",
         (target, source),
     )
 

@@ -519,6 +519,31 @@ DEVIATIONS: tuple[Deviation, ...] = (
         allows="any status with the request-level error envelope (REFERENCE §1), e.g. 500"
         ' `INTERNAL_SERVER_ERROR` "Internal Server Error" on GET /org',
     ),
+    Deviation(
+        "D27",
+        "204 when no record is found",
+        Effect.ALLOW_STATUS,
+        family="oas",
+        method="GET",
+        template="/crm/v8/{module_api_name}|/crm/v8/{module_api_name}/{id}",
+        status="204",
+        reason="REFERENCE §1 (204 row) and §9: a GET with nothing to return is 204 with an empty"
+        " body; record.json declares only 200 for the record reads",
+        allows="204 with an empty body from a record list or a record read",
+    ),
+    Deviation(
+        "D28",
+        "201 for created records",
+        Effect.PER_ITEM,
+        family="oas",
+        method="POST",
+        template="/crm/v8/{module_api_name}",
+        status="201",
+        reason="REFERENCE §1 (201 row): a create answers 201 Created; record.json declares only"
+        " 200 for Create Records",
+        allows="`{data: [...]}` whose items each pass Create Records' own 200 item schema"
+        " (`record added` successes) or its error schema",
+    ),
 )
 
 

@@ -280,6 +280,23 @@ ANSWERS: dict[str, tuple[str, str, int, Any, bool]] = {
         error("INTERNAL_SERVER_ERROR", "Internal Server Error"),
         True,
     ),
+    "D27": ("GET", "/crm/v8/Accounts/12", 204, EMPTY, False),
+    "D28": (
+        "POST",
+        "/crm/v8/Accounts",
+        201,
+        {
+            "data": [
+                {
+                    "code": "SUCCESS",
+                    "details": {"id": "12"},
+                    "message": "record added",
+                    "status": "success",
+                }
+            ]
+        },
+        False,
+    ),
 }
 
 

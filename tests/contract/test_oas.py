@@ -97,8 +97,8 @@ def applies(d: Deviation, op: Operation) -> bool:
     statuses = [
         status for status, spec in op.responses.items() if d.matches(d.effect, status=status)
     ]
-    if d.effect is Effect.ALLOW_STATUS or (d.effect is Effect.PER_ITEM and d.status == "207"):
-        return not statuses  # useful where the status is undeclared
+    if d.effect is Effect.ALLOW_STATUS or (d.effect is Effect.PER_ITEM and d.status != "400"):
+        return not statuses  # useful where the status is undeclared (207, a create's 201)
     return bool(statuses)
 
 

@@ -155,8 +155,8 @@ async def test_membership_writes_need_both_areas(sandbox: Sandbox, org: Org) -> 
 async def test_a_module_scoped_token_reads_only_its_module(sandbox: Sandbox, org: Org) -> None:
     token = sandbox.issue_token(scopes=["ZohoCRM.modules.accounts.READ"])
     async with make_client(sandbox, token) as client:
-        assert (await client.get("/crm/v8/Accounts")).status_code == 200
-        assert (await client.get("/crm/v8/Deals")).status_code == 401
+        assert (await client.get("/crm/v8/Accounts", params={"fields": "Employees"})).is_success
+        assert (await client.get("/crm/v8/Deals", params={"fields": "Amount"})).status_code == 401
 
 
 async def test_seeded_refresh_tokens_may_carry_narrower_scopes(clock: FakeClock) -> None:

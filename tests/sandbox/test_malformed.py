@@ -167,8 +167,8 @@ def zoho_shaped(response: httpx.Response) -> bool:
     body = response.json()
     if response.status_code < 300:
         return isinstance(body, dict)
-    envelope = body if "code" in body else next(iter(body.values()))[0]
-    if isinstance(envelope, list):
+    envelope = body if "code" in body else next(iter(body.values()))
+    while isinstance(envelope, list):  # per-item results, some nested one array deeper
         envelope = envelope[0]
     return {"code", "details", "message", "status"} <= set(envelope)
 

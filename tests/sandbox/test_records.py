@@ -33,7 +33,18 @@ async def test_territories_are_assigned_and_removed_in_bulk(
     }
     record = (await client.get(f"/crm/v8/Accounts/{acme}")).json()["data"][0]
     assert record["Account_Name"] == "Acme Rockets"
-    assert record["Territories"] == [{"id": a, "name": "A"}, {"id": b, "name": "B"}]
+    admin = {"id": org.admin, "name": "Patricia Boyle"}
+    stamp = "2025-06-15T15:06:40+00:00"
+    assert record["Territories"] == [
+        {
+            "id": t,
+            "Name": n,
+            "$assigned": "manually",
+            "$assigned_by": admin,
+            "$assigned_time": stamp,
+        }
+        for t, n in ((a, "A"), (b, "B"))
+    ]
     response = await client.post(
         "/crm/v8/Accounts/actions/remove_territories",
         json={"data": [{"id": acme, "Territories": [{"id": a}]}]},
@@ -92,6 +103,7 @@ async def test_unsupported_and_unknown_modules_are_refused(client: httpx.AsyncCl
 
 
 async def test_records_list_in_pages(client: httpx.AsyncClient) -> None:
-    body = (await client.get("/crm/v8/Accounts", params={"per_page": 4})).json()
+    params = {"per_page": 4, "fields": "Account_Name"}
+    body = (await client.get("/crm/v8/Accounts", params=params)).json()
     assert len(body["data"]) == 4
     assert body["info"]["more_records"] is True

@@ -24,7 +24,7 @@ async def assign(client: httpx.AsyncClient, module: str, record: str, territory:
 
 async def record_territories(client: httpx.AsyncClient, module: str, record: str) -> list[str]:
     body = (await client.get(f"/crm/v8/{module}/{record}")).json()
-    return [t["name"] for t in body["data"][0]["Territories"]]
+    return [t["Name"] for t in body["data"][0]["Territories"]]
 
 
 async def test_a_leaf_territory_can_be_deleted(client: httpx.AsyncClient, org: Org) -> None:
