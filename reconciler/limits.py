@@ -30,6 +30,12 @@ DEFAULTS_PER_CALL = 100  # PUT /settings/data_sharing
 CRITERIA_GROUP_MIN, CRITERIA_GROUP_MAX = 2, 25
 LIST_VALUES = 500
 
+# Records (REFERENCE §4.3; OAS2 territories.yaml for the record actions)
+RECORDS_PAGE = 200  # GET /{module} per_page
+RECORDS_BY_PAGE_NUMBER = 2000  # beyond this, only `page_token` pages on
+RECORD_ASSIGNMENTS_PER_CALL = 10  # POST /{module}/actions/assign|remove_territories
+RECORD_IDS_PER_CALL = 100  # GET /{module}?ids=
+
 # Listings
 PAGE_SIZE = 200
 TERRITORY_USERS_PAGE = 100  # GET /settings/territories/{t}/users: OAS2 caps its array at 100

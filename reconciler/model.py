@@ -371,12 +371,34 @@ class Directory(Frozen):
         return user.email.casefold() if user else None
 
 
+# Modules whose records hold territories (REFERENCE §4.3); those with rules of their own can be
+# realigned (contacts follow their accounts).
+RECORD_MODULES = ("Accounts", "Contacts", "Deals", "Leads")
+REALIGN_MODULES = ("Accounts", "Deals", "Leads")
+
+
+class Realign(StrEnum):
+    """How `apply` moves existing records to where the rules now put them."""
+
+    assign = "assign"  # add the territories the rules now give
+    full = "full"  # also drop what a record no longer earns (never others' manual ones)
+
+
+class Records(Frozen):
+    """The `records:` and `realign:` sections: whether plans show where records land, and
+    which modules' records apply realigns."""
+
+    impact: bool = False
+    realign: dict[str, Realign] = Field(default_factory=dict)
+
+
 class OrgState(Frozen):
     """A whole org, desired or live. A section that is `None` is unmanaged."""
 
     territories: tuple[Territory, ...] | None = None
     data_sharing: dict[str, ShareType] | None = None
     sharing_rules: dict[str, tuple[SharingRule, ...]] | None = None
+    records: Records | None = Field(default=None, exclude=True)
     directory: Directory = Field(default_factory=Directory, exclude=True)
 
     def root(self) -> Territory | None:

@@ -22,6 +22,7 @@ RANKS = {
     "errors": 0,
     "limits": 0,
     "counts": 0,
+    "records": 40,
     "model": 10,
     "scope": 15,
     "config": 20,

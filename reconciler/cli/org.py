@@ -191,6 +191,12 @@ def show(saved: SavedPlan, fmt: str) -> None:
     help="Also read the configuration at this git revision (e.g. origin/main) and show "
     "which changes come from the edit since and which are drift in the org.",
 )
+@click.option(
+    "--records",
+    is_flag=True,
+    help="Also read the records the territory changes touch and show where they land "
+    "(docs/record-impact.md).",
+)
 @org_options
 @reports_errors
 def plan(
@@ -199,6 +205,7 @@ def plan(
     fmt: str,
     detailed_exitcode: bool,
     base: str | None,
+    records: bool,
     **org: Any,
 ) -> None:
     """Show what apply would change in the org to match the configuration.
@@ -213,11 +220,12 @@ def plan(
         reconciler plan org/ --format markdown > plan.md
         reconciler plan org/ --detailed-exitcode   # 0 no changes, 2 changes, 1 error
         reconciler plan org/ --base origin/main --format markdown
+        reconciler plan org/ --records   # which records change territory, who gains access
     """
     environment = chosen(org["env_name"])
     config = load_config(paths, environment)
     base_config = load_base(load_at(base, paths), environment) if base is not None else None
-    saved = run(org, lambda c: workflow.make_plan(config, c, base_config))
+    saved = run(org, lambda c: workflow.make_plan(config, c, base_config, records))
     if out is not None:
         out.write_text(dumps(saved), encoding="utf-8")
         click.echo(f"plan saved to {out}", err=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from reconciler.apply.realign import realign
 from reconciler.apply.report import Listener, Report
 from reconciler.apply.run import execute
 from reconciler.cli.environment import target_of
@@ -28,6 +29,7 @@ from reconciler.plan.diff import diff
 from reconciler.plan.file import Base as PlanBase
 from reconciler.plan.file import PlannedOrg, SavedPlan, loads
 from reconciler.plan.origin import label
+from reconciler.records import record_impact
 from reconciler.scope import Scope
 from reconciler.zoho.client import ZohoClient
 from reconciler.zoho.retry import DEFAULT_POLICY, RetryPolicy
@@ -98,15 +100,23 @@ async def plan_target(connection: Connection, directory: Directory) -> PlannedOr
 
 
 async def make_plan(
-    config: Config, connection: Connection, base: BaseConfig | None = None
+    config: Config,
+    connection: Connection,
+    base: BaseConfig | None = None,
+    records: bool = False,
 ) -> SavedPlan:
     """Read what the configuration manages, check its names, and plan the change. With a
     `base` (the configuration at a git revision) each change is labelled as the edit's or
-    as drift."""
+    as drift. With `records` (or `records:`/`realign:` in the configuration) the plan also
+    says where the records land and what apply realigns."""
     scope = Scope.for_config(config.state)
     live = await read(connection.client, scope)
     names.check(config.state, live, config.sources)
     plan = build(live, config.state, diff(live, config.state))
+    wanted = config.state.records
+    if records or (wanted is not None and (wanted.impact or wanted.realign)):
+        impact = await record_impact(connection.client, live, config.state)
+        plan = plan.model_copy(update={"records": impact})
     if base is not None:
         plan = relabel(plan, label(plan.changes, base.config.state))
     return SavedPlan(
@@ -137,7 +147,8 @@ async def apply_saved(
         changed = changed_since(saved.plan.fingerprints, fingerprints(live))
         if changed:
             raise StalePlan(changed)
-    return await execute(saved.plan, connection.client, listener)
+    report = await execute(saved.plan, connection.client, listener)
+    return await realign(saved.plan, report, connection.client)
 
 
 Review = Callable[[SavedPlan], Awaitable[bool]]

@@ -30,6 +30,7 @@ from reconciler.model import (
     Comparator,
     Condition,
     Permission,
+    Realign,
     ShareType,
 )
 
@@ -204,6 +205,14 @@ class SharingRuleDoc(Doc):
         return self
 
 
+class RecordsDoc(Doc):
+    impact: bool = Field(
+        default=False,
+        description="Plans read the records the territory changes touch and report where "
+        "they land (as `plan --records` does).",
+    )
+
+
 class ConfigDoc(Doc):
     """One reconciler YAML file. A section left out is not managed."""
 
@@ -218,6 +227,14 @@ class ConfigDoc(Doc):
     )
     sharing_rules: dict[str, list[SharingRuleDoc]] | None = Field(
         default=None, description="Sharing rules per module (only the modules listed)."
+    )
+    records: RecordsDoc | None = Field(
+        default=None, description="What plans say about records (docs/record-impact.md)."
+    )
+    realign: dict[str, Realign] | None = Field(
+        default=None,
+        description="Per module, how apply moves existing records to where the territory "
+        "rules now put them: assign (add) or full (add and drop).",
     )
 
 

@@ -35,6 +35,7 @@ from reconciler.config.tree import Written, check_tree
 from reconciler.errors import ConfigError, Diagnostic
 from reconciler.model import (
     DATA_SHARING_MODULES,
+    REALIGN_MODULES,
     SHARING_RULE_MODULES,
     Condition,
     Criteria,
@@ -42,6 +43,8 @@ from reconciler.model import (
     OrgState,
     Principal,
     PrincipalKind,
+    Realign,
+    Records,
     ShareType,
     SharingRule,
     Territory,
@@ -75,6 +78,8 @@ class _Merge:
         default_factory=dict
     )
     sections: set[str] = field(default_factory=set)
+    impact: bool = False
+    realign: dict[str, tuple[Realign, Location]] = field(default_factory=dict)
     sources: SourceMap = field(default_factory=dict)
     overridden: SourceMap = field(default_factory=dict)  # where overlays restate a value
     digests: list[str] = field(default_factory=list)
@@ -202,6 +207,34 @@ def _add_sections(
     if config.sharing_rules is not None:
         merge.sections.add("sharing_rules")
         _add_rules(merge, config.sharing_rules, source, overlay)
+    if config.records is not None:
+        merge.sections.add("records")
+        merge.impact = merge.impact or config.records.impact
+    if config.realign is not None:
+        merge.sections.add("records")
+        _add_realign(merge, config.realign, source)
+
+
+def _add_realign(merge: _Merge, realign: dict[str, Realign], source: SourceFile) -> None:
+    for module, mode in realign.items():
+        where = source.key_place(("realign", module))
+        if module not in REALIGN_MODULES:
+            hint = (
+                "contacts follow their accounts: realign Accounts"
+                if module == "Contacts"
+                else f"only {', '.join(REALIGN_MODULES)} have territory rules to realign by"
+            )
+            merge.diagnostics.append(
+                where.error(f"`{module}` records have no territory rules to realign", hint)
+            )
+            continue
+        if module in merge.realign:
+            merge.diagnostics.append(
+                _twice(where, f"realign for `{module}`", merge.realign[module][1])
+            )
+            continue
+        merge.realign[module] = (mode, where)
+        merge.sources[("realign", module)] = where
 
 
 def _written(merge: _Merge, top: doc.TerritoryDoc, source: SourceFile) -> list[Written]:
@@ -286,7 +319,13 @@ def _finish(merge: _Merge) -> OrgState:
     rules = None
     if "sharing_rules" in merge.sections:
         rules = {m: _finish_rules(merge, m, r) for m, r in sorted(merge.rules.items())}
-    return OrgState(territories=territories, data_sharing=defaults, sharing_rules=rules)
+    records = None
+    if "records" in merge.sections:
+        realign = {m: mode for m, (mode, _) in sorted(merge.realign.items())}
+        records = Records(impact=merge.impact, realign=realign)
+    return OrgState(
+        territories=territories, data_sharing=defaults, sharing_rules=rules, records=records
+    )
 
 
 def _finish_territories(merge: _Merge) -> tuple[Territory, ...]:

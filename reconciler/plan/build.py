@@ -16,6 +16,7 @@ from pydantic import Field
 
 from reconciler.model import Frozen, OrgState, Territory
 from reconciler.plan.diff import Changes
+from reconciler.plan.impact import RecordImpact
 from reconciler.plan.members import member_steps
 from reconciler.plan.origin import only
 from reconciler.plan.rules import default_steps, rule_steps
@@ -101,9 +102,21 @@ class Plan(Frozen):
         "desired tree, plus deleted territories under their live parent.",
     )
 
+    records: RecordImpact | None = Field(
+        default=None,
+        description="Where records land under the desired rules, and the realignment apply "
+        "carries out (plan --records, `records:`/`realign:` sections).",
+    )
+
     @property
     def empty(self) -> bool:
-        return not self.steps and self.changes.empty
+        return not self.steps and self.changes.empty and not self.realigns
+
+    @property
+    def realigns(self) -> int:
+        """Records apply will realign."""
+        modules = self.records.modules if self.records else ()
+        return sum(len(m.changes) for m in modules if m.realign is not None)
 
 
 def build(

@@ -27,6 +27,7 @@ from reconciler.plan.steps import (
     UpdateTerritories,
     UserTerritories,
 )
+from reconciler.render import records
 from reconciler.render.mermaid import DIAGRAM_NODES, diagram
 from reconciler.render.words import (
     MARKERS,
@@ -64,9 +65,10 @@ def plan_markdown(
     if limit < MIN_LIMIT:
         raise ValueError(f"a Markdown plan needs at least {MIN_LIMIT} characters, not {limit}")
     head = _head(target)
+    tables = records.markdown(plan.records, escape) if plan.records is not None else ""
     if plan.empty:
-        return head + NO_CHANGES + "\n"
-    head += _summary(plan)
+        return head + NO_CHANGES + "\n\n" + tables
+    head += _summary(plan) + tables
     sections = detail_sections(plan, base)
     full = head + diagram(plan, DIAGRAM_NODES) + "".join(s.render(len(s.items)) for s in sections)
     if len(full) <= limit:

@@ -16,6 +16,7 @@ from rich.text import Text
 from reconciler.plan.build import Plan
 from reconciler.plan.diff import RuleChange
 from reconciler.plan.origin import labelled
+from reconciler.render import records
 from reconciler.render.words import (
     LEGEND,
     LONG,
@@ -45,8 +46,9 @@ def plan_text(plan: Plan, out: TextIO, *, color: bool, base: str | None = None) 
 
     A plan made with a base shows its changes in two groups, the edit's and the drift
     (`base` names the revision for the drift heading)."""
+    records = _record_lines(plan)
     if plan.empty:
-        _write([Text(NO_CHANGES)], out, color)
+        _write([Text(NO_CHANGES), *records], out, color)
         return
     lines = []
     for part in parts(plan, base):
@@ -54,11 +56,19 @@ def plan_text(plan: Plan, out: TextIO, *, color: bool, base: str | None = None) 
             lines += [Text(part.heading, style="bold underline"), Text(f"  {part.note}")]
             lines.append(Text())
         lines += _body(part.plan) or [Text(f"  {NONE}"), Text()]
+    lines += records
     lines.append(Text(summary_line(plan.summary), style="bold"))
     if labelled(plan.changes):
         lines.append(Text(origin_line(plan.summary)))
     lines += [Text(f"Warning: this plan {reason}", style="bold red") for reason in plan.unsafe]
     _write(lines, out, color)
+
+
+def _record_lines(plan: Plan) -> list[Text]:
+    if plan.records is None:
+        return []
+    body = [Text(line) for line in records.text_lines(plan.records)]
+    return [*_section("Records", body, legend="where the rules put them"), Text()]
 
 
 def _body(plan: Plan) -> list[Text]:

@@ -294,7 +294,7 @@ def _records(db: sqlite3.Connection, seed: Seed, names: _Names, now: float) -> N
             for how, key in (("manually", "territories"), ("automatically", "rule_territories")):
                 for name in record.get(key) or []:
                     territory = names.get("territories", name)
-                    by = admin if how == "manually" else None
+                    by = owner if how == "manually" else None  # the owner assigned it
                     assigned.append((module, rid, territory, len(assigned) + 1, how, by, now))
     db.executemany("INSERT INTO records VALUES (?,?,?,?,?,?,?)", rows)
     db.executemany("INSERT OR IGNORE INTO record_territories VALUES (?,?,?,?,?,?,?)", assigned)

@@ -30,6 +30,7 @@ from reconciler import limits
 from reconciler.zoho import wire
 from reconciler.zoho.auth import Auth
 from reconciler.zoho.base import Json, Requests, id_chunks
+from reconciler.zoho.records import RecordCalls
 from reconciler.zoho.responses import ItemResult, bad_shape
 from reconciler.zoho.retry import DEFAULT_POLICY, Kind, RetryPolicy, Sleep
 from reconciler.zoho.rule_writes import RULES, RuleWriter
@@ -107,6 +108,7 @@ class ZohoClient:
         )
         self.requests = Requests(self.session)
         self.rules = RuleWriter(self.session)
+        self.records = RecordCalls(self.session)
 
     @classmethod
     def for_target(cls, target: Target, **options: Any) -> ZohoClient:

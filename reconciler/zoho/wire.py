@@ -8,7 +8,7 @@ case, numbers sent as text, empty descriptions as null, lookups as `{id, name}`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from reconciler.model import (
@@ -26,6 +26,7 @@ from reconciler.model import (
     Territory,
     User,
 )
+from reconciler.plan.impact import Held, RecordRow
 from reconciler.plan.steps import PrincipalRef, RulePayload, TerritoryFields
 
 CRITERIA_KEYS = {
@@ -300,4 +301,61 @@ def _principal_to_wire(principal: PrincipalRef) -> Json:
         "type": kind,
         "resource": {"id": principal.id},
         "subordinates": principal.subordinates,
+    }
+
+
+# -- records (REFERENCE §4.3) -------------------------------------------------------------
+
+TERRITORIES_FIELD = "Territories"
+ACCOUNT_LINK, CONTACT_LINK = "Account_Name", "Contact_Name"
+LINKS = {"Contacts": (ACCOUNT_LINK,), "Deals": (ACCOUNT_LINK, CONTACT_LINK)}
+# The field every record of a module has, for a Run Rules criterion that takes them all.
+NAME_FIELDS = {"Accounts": "Account_Name", "Deals": "Deal_Name", "Leads": "Last_Name"}
+
+
+def record_fields(module: str, rule_fields: Iterable[str]) -> list[str]:
+    """What a record read asks for: the rules' fields, the links, the territories."""
+    return sorted({*rule_fields, *LINKS.get(module, ())}) + [TERRITORIES_FIELD]
+
+
+def record_from_wire(raw: Json, me: str | None) -> RecordRow:
+    held = tuple(
+        Held(
+            name=str(t.get("Name") or t.get("name") or ""),
+            manual=t.get("$assigned") == "manually",
+            ours=t.get("$assigned") == "manually" and _ref_id(t.get("$assigned_by")) == me,
+        )
+        for t in raw.get(TERRITORIES_FIELD) or []
+        if isinstance(t, dict)
+    )
+    return RecordRow(
+        id=str(raw.get("id")),
+        values=raw,
+        held=held,
+        account=_ref_id(raw.get(ACCOUNT_LINK)),
+        contact=_ref_id(raw.get(CONTACT_LINK)),
+    )
+
+
+def _ref_id(value: Any) -> str | None:
+    return str(value["id"]) if isinstance(value, dict) and value.get("id") else None
+
+
+def territory_items(record_id: str, territory_ids: Iterable[str]) -> Json:
+    return {"id": record_id, TERRITORIES_FIELD: [{"id": t} for t in territory_ids]}
+
+
+def held_territory_ids(raw: Json) -> set[str]:
+    return {str(t.get("id")) for t in raw.get(TERRITORIES_FIELD) or [] if isinstance(t, dict)}
+
+
+def run_rules_body(module: str) -> Json:
+    """Run Rules over every record of the module (its name field is never empty)."""
+    every = {
+        "field": {"api_name": NAME_FIELDS[module]},
+        "comparator": "equal",
+        "value": "${NOTEMPTY}",
+    }
+    return {
+        "run_rules": {"module": {"api_name": module}, "based_on": "criteria", "criteria": every}
     }

@@ -1,0 +1,282 @@
+"""Record impact: where each record lands under the desired tree and rules, compared with
+where it is, and who gains or loses access to how many records (pure).
+
+Records arrive one page at a time (`Impact.add`) and are not kept: only the records that
+change are, with the territories of every account and contact (small sets of names) that
+contacts and deals follow. So a plan over 100,000 accounts stays well inside memory.
+
+`after` is where a record lands: its manual territories stay, the rules fill what the cap
+leaves. With `realign: assign` nothing is dropped (the rules' new territories are added);
+with `realign: full` manual territories this tool's user assigned (an earlier realignment)
+go when the rules no longer give them. Other manual assignments are never touched."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.model import Criteria, Frozen, Group, OrgState, Realign, Territory, name_key
+from reconciler.plan.assignment import RULE_OF, Rules, cap_of, land
+
+IMPACT_VERSION = 1
+TOP_TERRITORIES = 20
+
+
+@dataclass(frozen=True)
+class Held:
+    """One territory a record holds: by name, and how it got there."""
+
+    name: str
+    manual: bool = False
+    ours: bool = False  # assigned by hand by the user reconciler acts as
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """A record as the impact needs it: the rule fields, its links, what it holds."""
+
+    id: str
+    values: Mapping[str, Any]
+    held: tuple[Held, ...] = ()
+    account: str | None = None
+    contact: str | None = None
+
+
+class Change(Frozen):
+    """One record whose territories change."""
+
+    id: str
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    remove: tuple[str, ...] = ()  # earlier realignments to undo (`realign: full`)
+
+
+class Flow(Frozen):
+    territory: str
+    gained: int = 0
+    lost: int = 0
+
+
+class ModuleImpact(Frozen):
+    module: str
+    read: int = 0
+    gain: int = 0
+    lose: int = 0
+    move: int = 0
+    over_cap: tuple[str, ...] = ()
+    manual_kept: int = 0
+    realign: Realign | None = None
+    changes: tuple[Change, ...] = ()
+    territories: tuple[Flow, ...] = ()
+
+
+class UserAccess(Frozen):
+    user: str
+    gains: int = 0
+    loses: int = 0
+
+
+class RecordImpact(Frozen):
+    """The `records` part of a plan (docs/plan-format.md)."""
+
+    version: int = IMPACT_VERSION
+    modules: tuple[ModuleImpact, ...] = ()
+    users: tuple[UserAccess, ...] = ()
+
+    @property
+    def changed(self) -> int:
+        return sum(len(m.changes) for m in self.modules)
+
+
+@dataclass
+class _Module:
+    name: str
+    mode: Realign | None
+    read: int = 0
+    over_cap: list[str] = field(default_factory=list)
+    manual_kept: int = 0
+    changes: list[Change] = field(default_factory=list)
+    gained: Counter[str] = field(default_factory=Counter)
+    lost: Counter[str] = field(default_factory=Counter)
+
+
+class Impact:
+    """Feed it the records of each module in turn (Accounts before Contacts before Deals)."""
+
+    def __init__(self, live: OrgState, desired: OrgState, realign: Mapping[str, Realign]) -> None:
+        territories = effective(live, desired)
+        self.rules = Rules.of(territories or ())
+        self.names = _renames(territories or ())
+        self.realign = realign
+        self.members_before = _members(live.territories or (), live.territories or ())
+        self.members_after = _members(territories or (), live.territories or ())
+        # Where each account and contact lands, in order: contacts and deals follow them.
+        self.landed: dict[str, dict[str, tuple[str, ...]]] = {"Accounts": {}, "Contacts": {}}
+        self.modules: dict[str, _Module] = {}
+        self.access: dict[str, list[int]] = {}
+
+    def add(self, module: str, rows: Iterable[RecordRow]) -> None:
+        state = self.modules.setdefault(module, _Module(module, self.realign.get(module)))
+        for row in rows:
+            state.read += 1
+            self._one(state, row)
+
+    def _one(self, state: _Module, row: RecordRow) -> None:
+        held = [Held(self.names.get(name_key(h.name), h.name), h.manual, h.ours) for h in row.held]
+        before = [h.name for h in held]
+        manual = [h.name for h in held if h.manual]
+        earned = self._earned(state.name, row)
+        landed, left_out = land(earned, manual, cap_of(state.name))
+        if left_out:
+            state.over_cap.append(row.id)
+        state.manual_kept += sum(1 for t in manual if t not in earned)
+        remove: list[str] = []
+        if state.mode is Realign.assign:
+            landed = before + [t for t in landed if t not in before]
+        elif state.mode is Realign.full:
+            remove = [h.name for h in held if h.ours and h.name not in earned]
+            landed = [t for t in landed if t not in remove]
+        if state.name in self.landed:
+            self.landed[state.name][row.id] = tuple(landed)
+        if set(landed) != set(before):
+            state.changes.append(
+                Change(id=row.id, before=tuple(before), after=tuple(landed), remove=tuple(remove))
+            )
+            state.gained.update(set(landed) - set(before))
+            state.lost.update(set(before) - set(landed))
+            self._access(before, landed)
+
+    def _earned(self, module: str, row: RecordRow) -> list[str]:
+        if module in ("Accounts", "Leads"):
+            return [self.rules.names[k] for k in self.rules.walk(module, row.values)]
+        account = self.landed["Accounts"].get(row.account or "", ())
+        if module == "Contacts":
+            return list(account)
+        source = self.landed["Contacts"].get(row.contact or "", ()) or account
+        return [t for t in source if self.rules.deal_allows(name_key(t), row.values)]
+
+    def _access(self, before: list[str], after: list[str]) -> None:
+        had = {u for t in before for u in self.members_before.get(name_key(t), ())}
+        has = {u for t in after for u in self.members_after.get(name_key(t), ())}
+        for user in has - had:
+            self.access.setdefault(user, [0, 0])[0] += 1
+        for user in had - has:
+            self.access.setdefault(user, [0, 0])[1] += 1
+
+    def result(self) -> RecordImpact:
+        modules = tuple(_finish(self.modules[m]) for m in sorted(self.modules, key=_module_order))
+        users = tuple(
+            UserAccess(user=u, gains=g, loses=lo) for u, (g, lo) in sorted(self.access.items())
+        )
+        return RecordImpact(modules=modules, users=users)
+
+
+def _finish(state: _Module) -> ModuleImpact:
+    changes = state.changes
+    gain = sum(1 for c in changes if set(c.after) > set(c.before))
+    lose = sum(1 for c in changes if set(c.after) < set(c.before))
+    flows = sorted(
+        (
+            Flow(territory=t, gained=state.gained[t], lost=state.lost[t])
+            for t in state.gained.keys() | state.lost.keys()
+        ),
+        key=lambda f: (-(f.gained + f.lost), f.territory.casefold()),
+    )
+    return ModuleImpact(
+        module=state.name,
+        read=state.read,
+        gain=gain,
+        lose=lose,
+        move=len(changes) - gain - lose,
+        over_cap=tuple(state.over_cap),
+        manual_kept=state.manual_kept,
+        realign=state.mode,
+        changes=tuple(changes),
+        territories=tuple(flows),
+    )
+
+
+def _module_order(module: str) -> int:
+    return ("Accounts", "Contacts", "Deals", "Leads").index(module)
+
+
+def _renames(desired: Iterable[Territory]) -> dict[str, str]:
+    """Live territory name key -> the desired name (renames via `previously`)."""
+    found = {t.key: t.name for t in desired}
+    for territory in desired:
+        for old in territory.previously:
+            found.setdefault(name_key(old), territory.name)
+    return found
+
+
+def _members(
+    territories: Iterable[Territory], live: Iterable[Territory]
+) -> dict[str, tuple[str, ...]]:
+    """Territory key -> member emails; unmanaged membership keeps the live members."""
+    live_users = {t.key: t.users or () for t in live}
+    return {
+        t.key: t.users if t.users is not None else live_users.get(t.key, ()) for t in territories
+    }
+
+
+def effective(live: OrgState, desired: OrgState) -> tuple[Territory, ...]:
+    """The tree after apply: the desired one, where a rule the YAML leaves out (unmanaged)
+    keeps its live value."""
+    if desired.territories is None:
+        return live.territories or ()
+    renames = _renames(desired.territories)
+    current = {name_key(renames.get(t.key, t.name)): t for t in live.territories or ()}
+    merged = []
+    for territory in desired.territories:
+        before = current.get(territory.key)
+        kept = {
+            kind: getattr(before, kind)
+            for kind in RULE_OF.values()
+            if before is not None and kind not in territory.managed_fields()
+        }
+        merged.append(territory.model_copy(update=kept) if kept else territory)
+    return tuple(merged)
+
+
+def modules_to_read(live: OrgState, desired: OrgState) -> tuple[str, ...]:
+    """The modules whose records the plan reads: those whose rules or tree change, those to
+    realign, and the contacts and deals that follow changed accounts."""
+    realign = desired.records.realign if desired.records else {}
+    renames = _renames(desired.territories or ())
+    after = OrgState(territories=effective(live, desired))
+    wanted = set(realign)
+    if desired.territories is not None:
+        for module, kind in RULE_OF.items():
+            if _shape(live, kind, renames) != _shape(after, kind, renames):
+                wanted.add(module)
+    if "Accounts" in wanted:
+        wanted |= {"Contacts", "Deals"}
+    return tuple(m for m in ("Accounts", "Contacts", "Deals", "Leads") if m in wanted)
+
+
+def _shape(state: OrgState, kind: str, renames: Mapping[str, str]) -> set[tuple[Any, ...]]:
+    """The tree as one module's rules see it: (territory, parent, rule) by desired name."""
+
+    def named(name: str | None) -> str | None:
+        return None if name is None else name_key(renames.get(name_key(name), name))
+
+    return {(named(t.name), named(t.parent), getattr(t, kind)) for t in state.territories or ()}
+
+
+def rule_fields(desired: OrgState, module: str) -> set[str]:
+    """The fields a module's rules read (deals: their deal rules)."""
+    kind = RULE_OF.get(module)
+    found: set[str] = set()
+    for territory in desired.territories or ():
+        criteria = getattr(territory, kind) if kind else None
+        if criteria is not None:
+            found |= _fields_of(criteria)
+    return found
+
+
+def _fields_of(criteria: Criteria) -> set[str]:
+    if isinstance(criteria, Group):
+        return {f for inner in criteria.criteria for f in _fields_of(inner)}
+    return {criteria.field}
