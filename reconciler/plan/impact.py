@@ -17,7 +17,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.model import Criteria, Frozen, Group, OrgState, Realign, Territory, name_key
+from reconciler.model import (
+    RECORD_MODULES,
+    Criteria,
+    Frozen,
+    Group,
+    OrgState,
+    Realign,
+    Territory,
+    name_key,
+)
 from reconciler.plan.assignment import RULE_OF, Rules, cap_of, land
 
 IMPACT_VERSION = 1
@@ -199,7 +208,7 @@ def _finish(state: _Module) -> ModuleImpact:
 
 
 def _module_order(module: str) -> int:
-    return ("Accounts", "Contacts", "Deals", "Leads").index(module)
+    return RECORD_MODULES.index(module)
 
 
 def _renames(desired: Iterable[Territory]) -> dict[str, str]:
@@ -253,7 +262,7 @@ def modules_to_read(live: OrgState, desired: OrgState) -> tuple[str, ...]:
                 wanted.add(module)
     if "Accounts" in wanted:
         wanted |= {"Contacts", "Deals"}
-    return tuple(m for m in ("Accounts", "Contacts", "Deals", "Leads") if m in wanted)
+    return tuple(m for m in RECORD_MODULES if m in wanted)
 
 
 def _shape(state: OrgState, kind: str, renames: Mapping[str, str]) -> set[tuple[Any, ...]]:

@@ -67,7 +67,7 @@ def plan_markdown(
     head = _head(target)
     tables = records.markdown(plan.records, escape) if plan.records is not None else ""
     if plan.empty:
-        return head + NO_CHANGES + "\n\n" + tables
+        return head + NO_CHANGES + "\n" + ("\n" + tables if tables else "")
     head += _summary(plan) + tables
     sections = detail_sections(plan, base)
     full = head + diagram(plan, DIAGRAM_NODES) + "".join(s.render(len(s.items)) for s in sections)
