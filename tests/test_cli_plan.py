@@ -98,3 +98,20 @@ def test_export_then_plan_shows_no_changes(runner: CliRunner, tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     again = runner.invoke(main, ["plan", str(exported), "--detailed-exitcode"])
     assert again.exit_code == 0, again.output
+
+
+def test_plan_records_shows_where_records_land(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["plan", str(EXAMPLE), "--records"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    records = lines.index("Records  (where the rules put them)")
+    assert lines[records + 1].startswith("  Accounts: 6 records read; ")
+    markdown = runner.invoke(main, ["plan", str(EXAMPLE), "--records", "--format", "markdown"])
+    assert "### Records" in markdown.stdout
+    assert "| Territory | Records in | Records out |" in markdown.stdout
+    payload = json.loads(
+        runner.invoke(main, ["plan", str(EXAMPLE), "--records", "--format", "json"]).stdout
+    )
+    assert payload["records"]["version"] == 1
+    modules = [m["module"] for m in payload["records"]["modules"]]
+    assert modules == ["Accounts", "Contacts", "Deals", "Leads"]

@@ -439,3 +439,30 @@ def test_names_are_trimmed_as_zoho_trims_them(tmp_path: Path) -> None:
     assert state.territory("Americas").name == "Americas"  # type: ignore[union-attr]
     rule = (state.sharing_rules or {})["Accounts"][0]
     assert rule.name == "Big" and rule.source is not None and rule.source.name == "CEO"
+
+
+def test_records_and_realign_sections(tmp_path: Path) -> None:
+    path = write(tmp_path, "records: {impact: true}\nrealign: {Accounts: full, Leads: assign}\n")
+    records = load([path]).state.records
+    assert records is not None and records.impact
+    assert {m: mode.value for m, mode in records.realign.items()} == {
+        "Accounts": "full",
+        "Leads": "assign",
+    }
+
+
+def test_realign_only_where_records_follow_rules(tmp_path: Path) -> None:
+    path = write(tmp_path, "realign:\n  Contacts: full\n  Tasks: assign\n")
+    first, second = errors_of(path)
+    assert (at(first), first.message) == (
+        (2, 3),
+        "`Contacts` records have no territory rules to realign",
+    )
+    assert first.hint == "contacts follow their accounts: realign Accounts"
+    assert (at(second), second.message) == (
+        (3, 3),
+        "`Tasks` records have no territory rules to realign",
+    )
+    twice = write(tmp_path, "realign: {Accounts: full}\n", "again.yaml")
+    (error,) = errors_of(write(tmp_path, "realign: {Accounts: assign}\n", "one.yaml"), twice)
+    assert error.message == "realign for `Accounts` is declared twice"

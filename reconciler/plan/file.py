@@ -73,7 +73,7 @@ def dumps(saved: SavedPlan) -> str:
 
 def _payload(saved: SavedPlan) -> dict[str, Any]:
     plan = saved.plan
-    return {
+    payload = {
         "format_version": FORMAT_VERSION,
         "tool": {"name": "reconciler", "version": saved.tool_version},
         "target": saved.target.model_dump(mode="json"),
@@ -90,6 +90,9 @@ def _payload(saved: SavedPlan) -> dict[str, Any]:
         "fingerprints": {k: v.model_dump(mode="json") for k, v in plan.fingerprints.items()},
         "tree": plan.tree,
     }
+    if plan.records is not None:  # only plans that read records carry the key
+        payload["records"] = plan.records.model_dump(mode="json")
+    return payload
 
 
 def _checksum(payload: dict[str, Any]) -> str:
@@ -128,6 +131,7 @@ def _saved(payload: dict[str, Any]) -> SavedPlan:
             "steps": payload["steps"],
             "fingerprints": payload["fingerprints"],
             "tree": payload["tree"],
+            "records": payload.get("records"),
         }
     )
     return SavedPlan(
