@@ -135,12 +135,9 @@ async def _full(
 async def _assign(
     module: ModuleImpact, ids: dict[str, str], client: ZohoClient, waiting: Waiting
 ) -> list[ItemReport]:
-    adding = [c for c in module.changes if set(c.after) - set(c.before)]
-    wanted = {
-        c.id: {ids[name_key(t)] for t in c.after if t not in c.before and name_key(t) in ids}
-        for c in adding
-    }
-    items = [wire.territory_items(c.id, sorted(wanted[c.id])) for c in adding if wanted[c.id]]
+    adding = [c for c in module.changes if c.add]
+    wanted = {c.id: {ids[name_key(t)] for t in c.add if name_key(t) in ids} for c in adding}
+    items = [wire.territory_items(c.id, sorted(wanted[c.id])) for c in adding]
     results = await client.records.assign(module.module, items)
     failed = _failures(adding, results)
     scheduled = [

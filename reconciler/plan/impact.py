@@ -60,6 +60,7 @@ class Change(Frozen):
     before: tuple[str, ...]
     after: tuple[str, ...]
     remove: tuple[str, ...] = ()  # earlier realignments to undo (`realign: full`)
+    add: tuple[str, ...] = ()  # what `realign: assign` assigns
 
 
 class Flow(Frozen):
@@ -118,6 +119,7 @@ class Impact:
         territories = effective(live, desired)
         self.rules = Rules.of(territories or ())
         self.names = _renames(territories or ())
+        self.transfer = _transfers(live.territories or (), self.names)
         self.realign = realign
         self.members_before = _members(live.territories or (), live.territories or ())
         self.members_after = _members(territories or (), live.territories or ())
@@ -135,15 +137,20 @@ class Impact:
     def _one(self, state: _Module, row: RecordRow) -> None:
         held = [Held(self.names.get(name_key(h.name), h.name), h.manual, h.ours) for h in row.held]
         before = [h.name for h in held]
-        manual = [h.name for h in held if h.manual]
+        # Once the configuration steps ran: a deleted territory's records are its parent's.
+        held = [Held(self.transfer.get(name_key(h.name), h.name), h.manual, h.ours) for h in held]
+        kept = list(dict.fromkeys(h.name for h in held))
+        manual = list(dict.fromkeys(h.name for h in held if h.manual))
         earned = self._earned(state.name, row)
         landed, left_out = land(earned, manual, cap_of(state.name))
         if left_out:
             state.over_cap.append(row.id)
         state.manual_kept += sum(1 for t in manual if t not in earned)
         remove: list[str] = []
+        add: list[str] = []
         if state.mode is Realign.assign:
-            landed = before + [t for t in landed if t not in before]
+            add = [t for t in landed if t not in kept]
+            landed = kept + add
         elif state.mode is Realign.full:
             remove = [h.name for h in held if h.ours and h.name not in earned]
             landed = [t for t in landed if t not in remove]
@@ -151,7 +158,13 @@ class Impact:
             self.landed[state.name][row.id] = tuple(landed)
         if set(landed) != set(before):
             state.changes.append(
-                Change(id=row.id, before=tuple(before), after=tuple(landed), remove=tuple(remove))
+                Change(
+                    id=row.id,
+                    before=tuple(before),
+                    after=tuple(landed),
+                    remove=tuple(remove),
+                    add=tuple(add),
+                )
             )
             state.gained.update(set(landed) - set(before))
             state.lost.update(set(before) - set(landed))
@@ -209,6 +222,22 @@ def _finish(state: _Module) -> ModuleImpact:
 
 def _module_order(module: str) -> int:
     return RECORD_MODULES.index(module)
+
+
+def _transfers(live: Iterable[Territory], names: Mapping[str, str]) -> dict[str, str]:
+    """Live territory key -> the desired name its records pass to when it is deleted (its
+    nearest surviving ancestor: transfer-and-delete, DESIGN §5)."""
+    parents = {t.key: t.parent for t in live}
+    found: dict[str, str] = {}
+    for key in parents:
+        if key in names:
+            continue
+        up = parents[key]
+        while up is not None and name_key(up) not in names:
+            up = parents.get(name_key(up))
+        if up is not None:
+            found[key] = names[name_key(up)]
+    return found
 
 
 def _renames(desired: Iterable[Territory]) -> dict[str, str]:
