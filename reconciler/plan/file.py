@@ -20,7 +20,7 @@ from reconciler.model import Frozen
 from reconciler.plan.build import Plan
 from reconciler.scope import Scope
 
-FORMAT_VERSION = 2  # of the plan file; a reader refuses any other
+FORMAT_VERSION = 3  # of the plan file; a reader refuses any other
 
 
 class PlannedOrg(Frozen):
