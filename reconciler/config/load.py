@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -51,6 +51,7 @@ from reconciler.model import (
     name_key,
 )
 
+T = TypeVar("T")
 Document = tuple[str, bytes]  # a file's name as messages show it, and its bytes
 KNOWN_KEYS = field_names(
     doc.ConfigDoc, doc.TerritoryDoc, doc.SharingRuleDoc, doc.PrincipalDoc, doc.ConditionDoc
@@ -228,13 +229,7 @@ def _add_realign(merge: _Merge, realign: dict[str, Realign], source: SourceFile)
                 where.error(f"`{module}` records have no territory rules to realign", hint)
             )
             continue
-        if module in merge.realign:
-            merge.diagnostics.append(
-                _twice(where, f"realign for `{module}`", merge.realign[module][1])
-            )
-            continue
-        merge.realign[module] = (mode, where)
-        merge.sources[("realign", module)] = where
+        _claim(merge, merge.realign, ("realign", module), mode, where)
 
 
 def _written(merge: _Merge, top: doc.TerritoryDoc, source: SourceFile) -> list[Written]:
@@ -268,13 +263,25 @@ def _add_defaults(
         if module not in DATA_SHARING_MODULES:
             merge.diagnostics.append(_unknown_module(where, module, DATA_SHARING_MODULES))
             continue
-        if module in merge.defaults and not overlay:
-            merge.diagnostics.append(
-                _twice(where, f"data_sharing for `{module}`", merge.defaults[module][1])
-            )
-            continue
-        merge.defaults[module] = (share, where)
-        merge.sources[("data_sharing", module)] = where
+        _claim(merge, merge.defaults, ("data_sharing", module), share, where, overlay)
+
+
+def _claim(
+    merge: _Merge,
+    taken: dict[str, tuple[T, Location]],
+    key: tuple[str, str],
+    value: T,
+    where: Location,
+    overlay: bool = False,
+) -> None:
+    """Record a module's setting of a section, or say it was set twice (an overlay may
+    set it again)."""
+    section, module = key
+    if module in taken and not overlay:
+        merge.diagnostics.append(_twice(where, f"{section} for `{module}`", taken[module][1]))
+        return
+    taken[module] = (value, where)
+    merge.sources[key] = where
 
 
 def _add_rules(

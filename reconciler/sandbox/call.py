@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.sandbox.replies import (
+    ItemError,
     JsonObj,
     ZohoError,
     invalid_param,
@@ -125,3 +126,18 @@ def item_path(key: str, index: int, *names: str) -> str:
 def field_error(code: str, message: str, api_name: str, path: str, **extra: Any) -> JsonObj:
     details: JsonObj = {"api_name": api_name, "json_path": path, **extra}
     return {"code": code, "details": details, "message": message, "status": "error"}
+
+
+def item_object(item: Any, index: int, key: str = "data") -> dict[str, Any]:
+    """A bulk body's item, which must be a JSON object (else the item's INVALID_DATA)."""
+    if not isinstance(item, dict):
+        raise ItemError(
+            field_error(
+                "INVALID_DATA",
+                "invalid data",
+                key,
+                f"$.{key}[{index}]",
+                expected_data_type="jsonobject",
+            )
+        )
+    return item

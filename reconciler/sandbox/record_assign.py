@@ -13,8 +13,8 @@ from typing import Any
 
 from reconciler.sandbox import territory_jobs
 from reconciler.sandbox.assignment import AUTOMATIC, record_cap
-from reconciler.sandbox.call import Call, as_id, field_error
-from reconciler.sandbox.records import find_record, module_row
+from reconciler.sandbox.call import Call, as_id, field_error, item_object
+from reconciler.sandbox.records import module_row, named_record
 from reconciler.sandbox.replies import ItemError, JsonObj, Reply, batch, each, success_item
 from reconciler.sandbox.routing import Feature, Route, scopes
 
@@ -64,26 +64,8 @@ def _targets(
     call: Call, module: sqlite3.Row, item: Any, index: int
 ) -> tuple[sqlite3.Row, list[str]]:
     """The record an item names and the territory ids it lists, both checked to exist."""
-    if not isinstance(item, dict):
-        raise ItemError(
-            field_error(
-                "INVALID_DATA",
-                "invalid data",
-                "data",
-                f"$.data[{index}]",
-                expected_data_type="jsonobject",
-            )
-        )
-    raw_id = call.params.get("record", item.get("id"))
-    if raw_id is None:
-        raise ItemError(
-            field_error(
-                "MANDATORY_NOT_FOUND", "required field not found", "id", f"$.data[{index}].id"
-            )
-        )
-    record = find_record(call.db, module["api_name"], as_id(raw_id))
-    if record is None:
-        raise ItemError(field_error("INVALID_DATA", BAD_ID, "id", f"$.data[{index}].id"))
+    item = item_object(item, index)
+    record = named_record(call, module["api_name"], item, index)
     listed = item.get("Territories")
     if not isinstance(listed, list) or not listed:
         raise ItemError(

@@ -14,9 +14,15 @@ from typing import Any
 
 from reconciler.sandbox import territory_jobs
 from reconciler.sandbox.assignment import reassign, record_cap
-from reconciler.sandbox.call import Call, as_id, field_error
+from reconciler.sandbox.call import Call, as_id, field_error, item_object
 from reconciler.sandbox.clock import iso
-from reconciler.sandbox.records import STANDARD_LOOKUPS, field_names, find_record, module_row
+from reconciler.sandbox.records import (
+    STANDARD_LOOKUPS,
+    field_names,
+    find_record,
+    module_row,
+    named_record,
+)
 from reconciler.sandbox.replies import ItemError, JsonObj, Reply, batch, each, success_item
 from reconciler.sandbox.routing import Route, scopes
 from reconciler.sandbox.store import get_meta, new_id, next_seq
@@ -61,20 +67,7 @@ def _create_one(call: Call, module: sqlite3.Row, item: Any, index: int) -> JsonO
 
 
 def _update_one(call: Call, module: sqlite3.Row, item: Any, index: int) -> JsonObj:
-    raw = call.params.get("record", item.get("id") if isinstance(item, dict) else None)
-    if raw is None:
-        raise ItemError(
-            field_error(
-                "MANDATORY_NOT_FOUND", "required field not found", "id", f"$.data[{index}].id"
-            )
-        )
-    row = find_record(call.db, module["api_name"], as_id(raw))
-    if row is None:
-        raise ItemError(
-            field_error(
-                "INVALID_DATA", "the id given seems to be invalid", "id", f"$.data[{index}].id"
-            )
-        )
+    row = named_record(call, module["api_name"], item_object(item, index), index)
     changes = _fields(call, module, item, index)
     if not changes:
         raise ItemError(
@@ -93,16 +86,7 @@ def _update_one(call: Call, module: sqlite3.Row, item: Any, index: int) -> JsonO
 
 def _fields(call: Call, module: sqlite3.Row, item: Any, index: int) -> JsonObj:
     """The item's field values, checked against the module's fields; lookups resolved."""
-    if not isinstance(item, dict):
-        raise ItemError(
-            field_error(
-                "INVALID_DATA",
-                "invalid data",
-                "data",
-                f"$.data[{index}]",
-                expected_data_type="jsonobject",
-            )
-        )
+    item = item_object(item, index)
     known = field_names(call.db, module["api_name"])
     links = STANDARD_LOOKUPS.get(module["api_name"], ())
     data: JsonObj = {}

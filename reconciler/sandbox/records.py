@@ -11,10 +11,11 @@ import sqlite3
 from typing import Any
 
 from reconciler.sandbox import territory_jobs
-from reconciler.sandbox.call import Call, as_id, split_ids
+from reconciler.sandbox.call import Call, as_id, field_error, split_ids
 from reconciler.sandbox.clock import iso
 from reconciler.sandbox.metadata import find_module
 from reconciler.sandbox.replies import (
+    ItemError,
     JsonObj,
     Reply,
     ZohoError,
@@ -214,6 +215,18 @@ def get_record(call: Call) -> Reply:
         return no_content()
     assigned = territories_of(call.db, module["api_name"], [row["id"]])[row["id"]]
     return Reply(200, {"data": [record_json(call.db, row, assigned)]})
+
+
+def named_record(call: Call, module: str, item: JsonObj, index: int) -> sqlite3.Row:
+    """The existing record a bulk item names (`id`, or the record of the URL)."""
+    raw = call.params.get("record", item.get("id"))
+    at = f"$.data[{index}].id"
+    if raw is None:
+        raise ItemError(field_error("MANDATORY_NOT_FOUND", "required field not found", "id", at))
+    row = find_record(call.db, module, as_id(raw))
+    if row is None:
+        raise ItemError(field_error("INVALID_DATA", "the id given seems to be invalid", "id", at))
+    return row
 
 
 def find_record(db: sqlite3.Connection, module: str, ident: str | None) -> sqlite3.Row | None:
