@@ -66,11 +66,12 @@ def record_json(
     owner = row["owner_id"]
     full: JsonObj = {
         **json.loads(row["data"]),
-        "Owner": {"id": owner, "name": user_name(db, owner)},
         "Created_Time": iso(row["created_time"]),
         "Modified_Time": iso(row["modified_time"]),
         "Territories": territories,
     }
+    if fields is None or "Owner" in fields:  # a name lookup per record: only when asked
+        full["Owner"] = {"id": owner, "name": user_name(db, owner)}
     if fields is not None:
         full = {name: full.get(name) for name in fields}
     return {"id": row["id"], **full}
