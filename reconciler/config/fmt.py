@@ -27,7 +27,7 @@ from reconciler.config.load import Document, check_document
 from reconciler.config.source import walk_files
 from reconciler.errors import ConfigError, Diagnostic, ReconcilerError
 
-TOP = ("version", "territories", "data_sharing", "sharing_rules")
+TOP = ("version", "territories", "data_sharing", "sharing_rules", "records", "realign")
 TERRITORY = ("name", "parent", *FIELDS, "children")
 RULE = ("name", "from", "criteria", "to", "access", "superiors", "active")
 CONDITION = ("field",)  # then its comparator
