@@ -1,5 +1,6 @@
-"""Read-only org directory: roles, user groups (and their sources), profiles and the org
-itself (REFERENCE §7.2-§7.5). The seed defines them; the API cannot change them."""
+"""The org directory's reads: roles, user groups (and their sources), profiles and the org
+itself (REFERENCE §7.2-§7.5). Role, group and user writes are in role_writes, group_writes
+and user_writes; group reads first finish the scheduled group deletions that are due."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import sqlite3
 
 from reconciler.sandbox.call import Call, as_id, split_ids
 from reconciler.sandbox.clock import iso
+from reconciler.sandbox.group_writes import settle
 from reconciler.sandbox.replies import (
     JsonObj,
     Reply,
@@ -76,6 +78,7 @@ def group_json(db: sqlite3.Connection, row: sqlite3.Row, counts: bool) -> JsonOb
 
 
 def list_groups(call: Call) -> Reply:
+    settle(call.db, call.now)
     page, per_page = call.page(200, 200)
     where, args = ["1"], []
     if call.query.get("name"):
@@ -95,6 +98,7 @@ def list_groups(call: Call) -> Reply:
 
 
 def _group(call: Call) -> sqlite3.Row | None:
+    settle(call.db, call.now)
     ident = as_id(call.params["group"])
     if ident is None:
         raise invalid_path_id(2, "The provided group ID is invalid.")

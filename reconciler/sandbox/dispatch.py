@@ -17,11 +17,13 @@ from urllib.parse import parse_qsl
 from reconciler.sandbox import (
     data_sharing,
     directory,
+    group_writes,
     memberships,
     metadata,
     record_assign,
     record_writes,
     records,
+    role_writes,
     rule_search,
     run_rules,
     sharing_rules,
@@ -29,6 +31,7 @@ from reconciler.sandbox import (
     territory_delete,
     territory_writes,
     user_territories,
+    user_writes,
     users,
 )
 from reconciler.sandbox import log as request_log
@@ -69,6 +72,9 @@ ROUTER = Router(
         *run_rules.ROUTES,
         *users.ROUTES,
         *directory.ROUTES,
+        *role_writes.ROUTES,
+        *group_writes.ROUTES,
+        *user_writes.ROUTES,
         *metadata.ROUTES,
     ]
 )

@@ -32,6 +32,9 @@ CREATE TABLE IF NOT EXISTS group_sources (
     group_id TEXT NOT NULL, type TEXT NOT NULL, source_id TEXT NOT NULL,
     subordinates INTEGER NOT NULL, seq INTEGER NOT NULL);
 
+CREATE TABLE IF NOT EXISTS group_deletions (
+    job_id TEXT PRIMARY KEY, group_id TEXT NOT NULL, done_at REAL NOT NULL);
+
 CREATE TABLE IF NOT EXISTS modules (
     id TEXT PRIMARY KEY, api_name TEXT NOT NULL UNIQUE COLLATE NOCASE, singular_label TEXT NOT NULL,
     plural_label TEXT NOT NULL, share_type TEXT, public_in_portals INTEGER NOT NULL,

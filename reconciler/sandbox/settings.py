@@ -82,6 +82,12 @@ class SandboxSettings:
     schedule_territory_jobs: bool = False
     territory_job_s: float = 2.0
     sharing_rules_per_module_cap: int = 100
+    # REFERENCE §7.3, §11: groups per create call, sources per group.
+    group_batch_limit: int = 10
+    group_sources_limit: int = 200
+    users_batch_limit: int = 10
+    # A group deletion answers SCHEDULED and completes this many seconds later; 0 = at once.
+    group_deletion_s: float = 1.0
     max_body_bytes: int = 1_048_576
     mixed_batch_status: int = 207
     nested_user_results: bool = True

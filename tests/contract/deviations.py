@@ -354,7 +354,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         reason="REFERENCE §1: an unknown URL is answered 404 INVALID_URL_PATTERN and a wrong"
         " verb 400 INVALID_REQUEST_METHOD; no spec declares either. The sandbox answers so too"
         " for the operations of the specs it does not emulate (docs/sandbox.md, Not emulated:"
-        " user, group and record writes, field and module details, …)",
+        " user creation, bulk role and group updates, record writes, field and module details, …)",
         allows='404 `INVALID_URL_PATTERN` "Please check if the URL trying to access is a correct'
         ' one" for a path the sandbox does not know, 400 `INVALID_REQUEST_METHOD` "The http'
         ' request method type is not a valid one" for a method it does not serve on a path it'
