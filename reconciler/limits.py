@@ -26,6 +26,13 @@ IDS_CHARS = 500  # the `ids` query parameter of both membership removals (OAS2)
 # Data sharing (REFERENCE §6)
 DEFAULTS_PER_CALL = 100  # PUT /settings/data_sharing
 
+# Roles, user groups, users (REFERENCE §7.1-§7.3, §11)
+ROLE_NAME_CHARS = 200
+GROUP_NAME_CHARS = 250
+SOURCES_PER_GROUP = 200
+GROUPS_PER_CALL = 10  # POST /settings/user_groups
+USERS_PER_CALL = 10  # PUT /users
+
 # Criteria (REFERENCE §3.5)
 CRITERIA_GROUP_MIN, CRITERIA_GROUP_MAX = 2, 25
 LIST_VALUES = 500

@@ -18,6 +18,12 @@ The calls, for an org of U users, T territories, G groups and R sharing rules:
       ceil(R/200)           GET /settings/data_sharing/rules (all modules in one listing
                             when more than one module is managed; else ?module=M)
     1 per module            GET /settings/fields?module=M, for modules the YAML's criteria use
+    roles or groups managed (the role and group lists shared with the rules' reads):
+      1                     GET /settings/roles (roles, or groups: who a role source reaches)
+      ceil(G/200) + G       GET /settings/user_groups, GET /settings/user_groups/{g}/sources
+                            (groups managed)
+    users managed:
+      1                     GET /settings/profiles
 
 `lower_bound()` computes the same figure from an org's size; a test holds `read` to it.
 Independent reads run concurrently (the client bounds the concurrency); when one fails, the
@@ -28,11 +34,12 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Awaitable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from reconciler import limits
+from reconciler.live_access import access_state
 from reconciler.model import Directory, OrgState, SharingRule, Territory, name_key
 from reconciler.scope import Scope
 from reconciler.zoho import wire
@@ -57,6 +64,21 @@ class Reader(Protocol):
     async def list_groups(self) -> list[dict[str, Any]]: ...
     async def list_sharing_rules(self, module: str | None = ...) -> list[dict[str, Any]]: ...
     async def list_fields(self, module: str) -> list[dict[str, Any]]: ...
+    async def list_group_sources(self, group_id: str) -> list[dict[str, Any]]: ...
+    async def list_profiles(self) -> list[dict[str, Any]]: ...
+
+
+class _Once:
+    """A listing read at most once, however many parts of the read need it."""
+
+    def __init__(self, make: Callable[[], Coroutine[Any, Any, list[dict[str, Any]]]]) -> None:
+        self._make = make
+        self._task: asyncio.Task[list[dict[str, Any]]] | None = None
+
+    async def get(self) -> list[dict[str, Any]]:
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._make())
+        return await self._task
 
 
 async def read(client: Reader, scope: Scope) -> OrgState:
@@ -67,6 +89,7 @@ async def read(client: Reader, scope: Scope) -> OrgState:
     calls go ahead of the others') beside the territories and their members, which need the
     users only to be named by email."""
     org = await client.get_org()
+    roles, groups = _Once(client.list_roles), _Once(client.list_groups)
     parts = await _all(
         _all(
             _ahead(client.list_users("AllUsers")),
@@ -74,10 +97,11 @@ async def read(client: Reader, scope: Scope) -> OrgState:
         ),
         _territory_listings(client, scope) if scope.territories else _none(),
         client.get_data_sharing() if scope.data_sharing else _none(),
-        _rules(client, scope) if scope.rule_modules != () else _none(),
+        _rules(client, scope, roles, groups) if scope.rule_modules != () else _none(),
         _fields(client, scope.field_modules),
+        _access(client, scope, roles, groups),
     )
-    (users, current), listed, defaults, rules, fields = parts
+    (users, current), listed, defaults, rules, fields, access = parts
     directory = Directory(
         users=tuple(wire.user_from_wire(u) for u in users),
         current_user=wire.ident(current) if current else None,
@@ -85,12 +109,13 @@ async def read(client: Reader, scope: Scope) -> OrgState:
     )
     territories = _territories(listed, scope, directory) if listed is not None else None
     directory = _with(directory, defaults, rules, fields)
-    return OrgState(
+    state = OrgState(
         territories=territories,
         data_sharing=wire.defaults_from_wire(defaults) if defaults is not None else None,
         sharing_rules=rules.state if rules is not None else None,
         directory=directory,
     )
+    return access_state(state, scope, access)
 
 
 async def _ahead(work: Awaitable[T]) -> T:
@@ -170,14 +195,14 @@ class _Rules:
     groups: list[dict[str, Any]] = field(default_factory=list)
 
 
-async def _rules(client: Reader, scope: Scope) -> _Rules:
+async def _rules(client: Reader, scope: Scope, roles_: _Once, groups_: _Once) -> _Rules:
     modules = scope.rule_modules
     listing: Any = (
         client.list_sharing_rules(modules[0])
         if modules is not None and len(modules) == 1
         else client.list_sharing_rules(None)
     )
-    roles, groups, raw = await _all(client.list_roles(), client.list_groups(), listing)
+    roles, groups, raw = await _all(roles_.get(), groups_.get(), listing)
     names = {n.id: n.name for n in map(wire.named_from_wire, [*roles, *groups])}
     by_module: dict[str, list[SharingRule]] = {m: [] for m in modules or ()}
     for item in raw:
@@ -186,6 +211,32 @@ async def _rules(client: Reader, scope: Scope) -> _Rules:
             by_module.setdefault(module, []).append(wire.rule_from_wire(item, names))
     state = {m: tuple(sorted(r, key=lambda x: x.key)) for m, r in sorted(by_module.items())}
     return _Rules(state=state, roles=roles, groups=groups)
+
+
+@dataclass
+class Lists:
+    """The raw listings of the access model a read made (None: not read)."""
+
+    roles: list[dict[str, Any]] | None = None
+    groups: list[tuple[dict[str, Any], list[dict[str, Any]]]] | None = None
+    profiles: list[dict[str, Any]] | None = None
+
+
+async def _access(client: Reader, scope: Scope, roles: _Once, groups: _Once) -> Lists:
+    found = await _all(
+        roles.get() if scope.roles or scope.groups else _none(),
+        _groups(client, groups) if scope.groups else _none(),
+        client.list_profiles() if scope.users else _none(),
+    )
+    return Lists(*found)
+
+
+async def _groups(
+    client: Reader, groups: _Once
+) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    listed = await groups.get()
+    sources = await _all(*(client.list_group_sources(wire.ident(g)) for g in listed))
+    return list(zip(listed, sources, strict=True))
 
 
 async def _fields(client: Reader, modules: Iterable[str]) -> dict[str, tuple[str, ...]]:

@@ -315,6 +315,7 @@ class User(Frozen):
     name: str = ""
     status: str = "active"
     role: str | None = None
+    profile: str | None = None
 
     @property
     def active(self) -> bool:
@@ -337,6 +338,7 @@ class Directory(Frozen):
     users: tuple[User, ...] = ()
     roles: tuple[Named, ...] = ()
     groups: tuple[Named, ...] = ()
+    profiles: tuple[Named, ...] = ()
     modules: tuple[Named, ...] = ()
     fields: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     current_user: str | None = None
@@ -392,6 +394,91 @@ class Records(Frozen):
     realign: dict[str, Realign] = Field(default_factory=dict)
 
 
+MAX_ROLE_NAME, MAX_GROUP_NAME = limits.ROLE_NAME_CHARS, limits.GROUP_NAME_CHARS
+MAX_GROUP_SOURCES = limits.SOURCES_PER_GROUP
+
+
+class Role(Frozen):
+    """A node of the role tree, flattened: `parent` names the role it reports to; the top
+    role (the CEO's) has none. A role with `transfer_to` is a tombstone: it is to be deleted,
+    its users and remaining children moving to that role."""
+
+    name: Annotated[str, Field(min_length=1, max_length=MAX_ROLE_NAME)]
+    parent: str | None = None
+    description: Annotated[str, Field(max_length=MAX_DESCRIPTION)] | None = None
+    share_with_peers: bool = False
+    previously: tuple[str, ...] = ()
+    transfer_to: str | None = None
+    id: str | None = Field(default=None, exclude=True)
+
+    @property
+    def key(self) -> str:
+        return name_key(self.name)
+
+    @property
+    def is_root(self) -> bool:
+        return self.parent is None and self.transfer_to is None
+
+    @property
+    def deleted(self) -> bool:
+        return self.transfer_to is not None
+
+
+class SourceKind(StrEnum):
+    """What a user group draws its members from (REFERENCE §7.3)."""
+
+    user = "user"
+    role = "role"
+    territory = "territory"
+
+
+class GroupSource(Frozen):
+    """One source of a group: a user (by email), a role or a territory (by name); for roles
+    `subordinates`, for territories `sub_territories`, both as `below`."""
+
+    kind: SourceKind
+    name: str
+    below: bool = False
+
+    @property
+    def key(self) -> tuple[str, str]:
+        name = self.name.casefold() if self.kind is SourceKind.user else name_key(self.name)
+        return self.kind.value, name
+
+
+class UserGroup(Frozen):
+    """A user group; its sources form a set (order does not matter to Zoho)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=MAX_GROUP_NAME)]
+    description: Annotated[str, Field(max_length=MAX_DESCRIPTION)] | None = None
+    previously: tuple[str, ...] = ()
+    sources: tuple[GroupSource, ...] = ()
+    id: str | None = Field(default=None, exclude=True)
+
+    @field_validator("sources", mode="after")
+    @classmethod
+    def _as_set(cls, sources: tuple[GroupSource, ...]) -> tuple[GroupSource, ...]:
+        return tuple(sorted({s.key: s for s in sources}.values(), key=lambda s: s.key))
+
+    @property
+    def key(self) -> str:
+        return name_key(self.name)
+
+
+class UserAccess(Frozen):
+    """A user's role and profile, by name; a field left out is not managed."""
+
+    email: str
+    role: str | None = None
+    profile: str | None = None
+    id: str | None = Field(default=None, exclude=True)
+
+    @field_validator("email", mode="after")
+    @classmethod
+    def _email_case(cls, email: str) -> str:
+        return email.casefold()
+
+
 class OrgState(Frozen):
     """A whole org, desired or live. A section that is `None` is unmanaged."""
 
@@ -399,6 +486,10 @@ class OrgState(Frozen):
     data_sharing: dict[str, ShareType] | None = None
     sharing_rules: dict[str, tuple[SharingRule, ...]] | None = None
     records: Records | None = Field(default=None, exclude=True)
+    roles: tuple[Role, ...] | None = None
+    groups: tuple[UserGroup, ...] | None = None
+    prune_groups: bool = False
+    users: tuple[UserAccess, ...] | None = None
     directory: Directory = Field(default_factory=Directory, exclude=True)
 
     def root(self) -> Territory | None:

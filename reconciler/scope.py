@@ -21,10 +21,21 @@ class Scope(Frozen):
     data_sharing: bool = False
     rule_modules: tuple[str, ...] | None = ()  # None: every module
     field_modules: tuple[str, ...] = ()
+    roles: bool = False
+    groups: bool = False
+    users: bool = False
 
     @classmethod
     def everything(cls) -> Scope:
-        return cls(territories=True, members_of=None, data_sharing=True, rule_modules=None)
+        return cls(
+            territories=True,
+            members_of=None,
+            data_sharing=True,
+            rule_modules=None,
+            roles=True,
+            groups=True,
+            users=True,
+        )
 
     @classmethod
     def for_config(cls, desired: OrgState) -> Scope:
@@ -42,6 +53,9 @@ class Scope(Frozen):
             data_sharing=desired.data_sharing is not None,
             rule_modules=rules if desired.sharing_rules is not None else (),
             field_modules=criteria_modules(desired),
+            roles=desired.roles is not None,
+            groups=desired.groups is not None,
+            users=desired.users is not None,
         )
 
 

@@ -16,18 +16,26 @@ from typing import Any
 
 from reconciler.plan.steps import (
     Action,
+    CreateGroups,
     CreateTerritories,
     DeleteTerritories,
+    GroupPayload,
+    GroupRemoval,
+    GroupWrite,
+    PrincipalRef,
     Ref,
+    RoleRemoval,
+    RoleWrite,
     RuleFlag,
     RuleWrite,
     SetDefaults,
     Step,
     TerritoryUsers,
     UpdateTerritories,
+    UpdateUsers,
     UserTerritories,
 )
-from reconciler.zoho import wire
+from reconciler.zoho import wire, wire_access
 from reconciler.zoho.client import ZohoClient
 from reconciler.zoho.responses import ItemResult
 
@@ -45,6 +53,7 @@ ALREADY = {
 
 
 Calls = ZohoClient
+CREATES = {Action.create_territories, Action.create_rule, Action.create_role, Action.create_groups}
 
 
 @dataclass(frozen=True)
@@ -92,7 +101,9 @@ def call_for(step: Step, created: Created) -> Call:
         ]
         labels = [s.module.name for s in step.items]
         return _batch(step, labels, lambda c: c.update_data_sharing(defaults))
-    return _rule(step, created)
+    if isinstance(step, RuleWrite | RuleFlag):
+        return _rule(step, created)
+    return _access(step, created)
 
 
 def _territories(step: CreateTerritories | UpdateTerritories, created: Created) -> Call:
@@ -129,15 +140,17 @@ def _members(step: TerritoryUsers | UserTerritories, created: Created) -> Call:
     return _batch(step, labels, lambda c: c.remove_user_territories(user, territories))
 
 
-def _rule(step: Step, created: Created) -> Call:
-    assert isinstance(step, RuleWrite | RuleFlag)
+def _rule(step: RuleWrite | RuleFlag, created: Created) -> Call:
     module, label = step.module, step.rule.name
     if isinstance(step, RuleWrite):
+        sides = {"source": _principal(step.payload.source, created)}
+        sides["target"] = _principal(step.payload.target, created)
+        payload = step.payload.model_copy(update=sides)
         if step.action is Action.create_rule:
-            item = wire.rule_to_wire(step.payload)
+            item = wire.rule_to_wire(payload)
             return _one(step, label, lambda c: c.create_sharing_rule(module, item))
         rule_id = id_of(step.rule, created)
-        item = wire.rule_to_wire(step.payload, rule_id)
+        item = wire.rule_to_wire(payload, rule_id)
         return _one(step, label, lambda c: c.update_sharing_rule(module, rule_id, item))
     rule_id = id_of(step.rule, created)
     if step.action is Action.delete_rule:
@@ -147,10 +160,56 @@ def _rule(step: Step, created: Created) -> Call:
     return _one(step, label, lambda c: c.deactivate_sharing_rule(module, rule_id))
 
 
+def _principal(principal: PrincipalRef | None, created: Created) -> PrincipalRef | None:
+    """A rule's role or group with the id it was given earlier in this run, if it is new."""
+    if principal is None or principal.created_by is None:
+        return principal
+    ident = id_of(Ref(name=principal.name or "", created_by=principal.created_by), created)
+    return principal.model_copy(update={"id": ident})
+
+
+def _access(step: Step, created: Created) -> Call:
+    if isinstance(step, RoleWrite):
+        ids = {"parent": id_of(step.fields.parent, created) if step.fields.parent else None}
+        item = wire_access.role_to_wire(step.fields, ids)
+        if step.action is Action.create_role:
+            return _one(step, step.role.name, lambda c: c.directory.create_role(item))
+        role_id = id_of(step.role, created)
+        return _one(step, step.role.name, lambda c: c.directory.update_role(role_id, item))
+    if isinstance(step, RoleRemoval):
+        role_id, heir = id_of(step.role, created), id_of(step.transfer_to, created)
+        return _one(step, step.role.name, lambda c: c.directory.delete_role(role_id, heir))
+    if isinstance(step, CreateGroups):
+        items = [_group(p, created) for p in step.items]
+        labels = [p.name for p in step.items]
+        return _batch(step, labels, lambda c: c.directory.create_groups(items))
+    if isinstance(step, GroupWrite):
+        group_id, item = id_of(step.group, created), _group(step.payload, created)
+        return _one(step, step.group.name, lambda c: c.directory.update_group(group_id, item))
+    if isinstance(step, GroupRemoval):
+        group_id = id_of(step.group, created)
+        return _one(step, step.group.name, lambda c: c.directory.delete_group(group_id))
+    assert isinstance(step, UpdateUsers)
+    users = [
+        wire_access.user_to_wire(
+            id_of(u.user, created),
+            id_of(u.role, created) if u.role else None,
+            id_of(u.profile, created) if u.profile else None,
+        )
+        for u in step.items
+    ]
+    labels = [u.user.name for u in step.items]
+    return _batch(step, labels, lambda c: c.directory.update_users(users))
+
+
+def _group(payload: GroupPayload, created: Created) -> Json:
+    return wire_access.group_to_wire(payload, [id_of(s.ref, created) for s in payload.sources])
+
+
 def _batch(
     step: Step, labels: list[str], send: Callable[[Calls], Awaitable[Sequence[ItemResult]]]
 ) -> Call:
-    creates = step.action in (Action.create_territories, Action.create_rule)
+    creates = step.action in CREATES
 
     async def run(client: Calls) -> list[ItemOutcome]:
         results = list(await send(client))

@@ -10,17 +10,10 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    Field,
-    StringConstraints,
-    Tag,
-    ValidationError,
-    model_validator,
-)
+from pydantic import ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
 
+from reconciler.config.access_doc import GroupsDoc, RoleDoc, UserDoc
+from reconciler.config.doc_base import Doc, Email, Name, Trimmed
 from reconciler.model import (
     MAX_DESCRIPTION,
     MAX_GROUP,
@@ -34,16 +27,7 @@ from reconciler.model import (
     ShareType,
 )
 
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-Email = Annotated[str, Field(pattern=EMAIL_PATTERN, description="A user's email address.")]
-# Zoho trims names; trimming here too keeps a plan from "renaming" `EMEA ` to `EMEA` forever.
-Trimmed = StringConstraints(strip_whitespace=True)
 TerritoryName = Annotated[str, Trimmed, Field(min_length=1, max_length=MAX_TERRITORY_NAME)]
-Name = Annotated[str, Trimmed, Field(min_length=1)]
-
-
-class Doc(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class ConditionDoc(Doc):
@@ -235,6 +219,15 @@ class ConfigDoc(Doc):
         default=None,
         description="Per module, how apply moves existing records to where the territory "
         "rules now put them: assign (add) or full (add and drop).",
+    )
+    roles: RoleDoc | None = Field(
+        default=None, description="The role tree from the top role down (all roles managed)."
+    )
+    groups: GroupsDoc | None = Field(
+        default=None, description="User groups (those listed; `prune: true` deletes the rest)."
+    )
+    users: list[UserDoc] | None = Field(
+        default=None, description="Users' roles and profiles (only the users listed)."
     )
 
 

@@ -18,7 +18,9 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from reconciler.config import access_doc
 from reconciler.config import document as doc
+from reconciler.config.access import Access, finish_access
 from reconciler.config.explain import data_path, field_names, prune
 from reconciler.config.explain import diagnostics as explain
 from reconciler.config.overlay import merge_tree
@@ -54,7 +56,16 @@ from reconciler.model import (
 T = TypeVar("T")
 Document = tuple[str, bytes]  # a file's name as messages show it, and its bytes
 KNOWN_KEYS = field_names(
-    doc.ConfigDoc, doc.TerritoryDoc, doc.SharingRuleDoc, doc.PrincipalDoc, doc.ConditionDoc
+    doc.ConfigDoc,
+    doc.TerritoryDoc,
+    doc.SharingRuleDoc,
+    doc.PrincipalDoc,
+    doc.ConditionDoc,
+    access_doc.RoleDoc,
+    access_doc.GroupsDoc,
+    access_doc.GroupDoc,
+    access_doc.SourceDoc,
+    access_doc.UserDoc,
 ) | {"all", "any"}
 
 
@@ -84,6 +95,7 @@ class _Merge:
     sources: SourceMap = field(default_factory=dict)
     overridden: SourceMap = field(default_factory=dict)  # where overlays restate a value
     digests: list[str] = field(default_factory=list)
+    access: Access = field(default_factory=Access)
 
 
 def load(paths: Iterable[Path | str], overlays: Iterable[Path | str] = ()) -> Config:
@@ -214,6 +226,12 @@ def _add_sections(
     if config.realign is not None:
         merge.sections.add("records")
         _add_realign(merge, config.realign, source)
+    if config.roles is not None:
+        merge.access.add_roles(config.roles, source)
+    if config.groups is not None:
+        merge.access.add_groups(config.groups, source)
+    if config.users is not None:
+        merge.access.add_users(config.users, source)
 
 
 def _add_realign(merge: _Merge, realign: dict[str, Realign], source: SourceFile) -> None:
@@ -330,9 +348,12 @@ def _finish(merge: _Merge) -> OrgState:
     if "records" in merge.sections:
         realign = {m: mode for m, (mode, _) in sorted(merge.realign.items())}
         records = Records(impact=merge.impact, realign=realign)
-    return OrgState(
+    state = OrgState(
         territories=territories, data_sharing=defaults, sharing_rules=rules, records=records
     )
+    state = finish_access(merge.access, state, merge.sources)
+    merge.diagnostics.extend(merge.access.diagnostics)
+    return state
 
 
 def _finish_territories(merge: _Merge) -> tuple[Territory, ...]:

@@ -4,9 +4,9 @@ before anything is planned."""
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
+from reconciler.config.access_names import access_names, declared, suggest
 from reconciler.config.source import Location, SourceMap
 from reconciler.errors import Diagnostic, UnresolvedNames
 from reconciler.model import (
@@ -30,6 +30,7 @@ def check(desired: OrgState, live: OrgState, sources: SourceMap) -> None:
         *_territories(desired, live, sources),
         *_rules(desired, live.directory, sources),
         *_modules(desired, live.directory, sources),
+        *access_names(desired, live, sources),
     ]
     if found:
         raise UnresolvedNames(found)
@@ -66,7 +67,7 @@ def _user(email: str, directory: Directory, where: Location, role: str) -> Itera
     user = directory.user_by_email(email)
     if user is None:
         emails = [u.email for u in directory.users]
-        yield where.error(f"no user with email `{email}` in the org", _suggest(email, emails))
+        yield where.error(f"no user with email `{email}` in the org", suggest(email, emails))
     elif not user.active:
         yield where.error(
             f"{role} `{email}` is {user.status} in the org",
@@ -88,7 +89,7 @@ def _fields(
         if condition.field not in known:
             where = sources.get((*address, "field", condition.field), NOWHERE)
             yield where.error(
-                f"{module} has no field `{condition.field}`", _suggest(condition.field, known)
+                f"{module} has no field `{condition.field}`", suggest(condition.field, known)
             )
 
 
@@ -107,21 +108,23 @@ def _rules(desired: OrgState, directory: Directory, sources: SourceMap) -> Itera
             for side, principal in (("from", rule.source), ("to", rule.target)):
                 if principal is not None:
                     where = sources.get((*address, side), NOWHERE)
-                    yield from _principal(principal, directory, where)
+                    yield from _principal(principal, directory, where, desired)
             if rule.criteria is not None:
                 criteria_address = (*address, "criteria")
                 yield from _fields(rule.criteria, module, directory, sources, criteria_address)
 
 
-def _principal(principal: Principal, directory: Directory, where: Location) -> Iterator[Diagnostic]:
-    if principal.kind is PrincipalKind.all_users:
+def _principal(
+    principal: Principal, directory: Directory, where: Location, desired: OrgState
+) -> Iterator[Diagnostic]:
+    if principal.kind is PrincipalKind.all_users or declared(desired, principal):
         return
     pool = directory.roles if principal.kind is PrincipalKind.role else directory.groups
     names = [n.name for n in pool]
     if (principal.name or "").casefold() not in {n.casefold() for n in names}:
         yield where.error(
             f"no {principal.kind.value} named `{principal.name}` in the org",
-            _suggest(principal.name or "", names),
+            suggest(principal.name or "", names),
         )
 
 
@@ -133,8 +136,3 @@ def _modules(desired: OrgState, directory: Directory, sources: SourceMap) -> Ite
         if module.casefold() not in known:
             where = sources.get(("data_sharing", module), NOWHERE)
             yield where.error(f"the org has no module `{module}`")
-
-
-def _suggest(word: str, choices: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(word, sorted(set(choices)), n=1, cutoff=0.7)
-    return f"did you mean `{close[0]}`?" if close else None

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import Field
 
 from reconciler.model import Frozen, OrgState, Territory
+from reconciler.plan.access_steps import deletion_steps, group_steps, role_steps, user_steps
 from reconciler.plan.diff import Changes
 from reconciler.plan.impact import RecordImpact
 from reconciler.plan.members import member_steps
@@ -58,6 +59,13 @@ class Summary(Frozen):
     rules_deleted: int = 0
     rules_activated: int = 0
     rules_deactivated: int = 0
+    roles_created: int = 0
+    roles_updated: int = 0
+    roles_deleted: int = 0
+    groups_created: int = 0
+    groups_updated: int = 0
+    groups_deleted: int = 0
+    users_updated: int = 0
     api_calls: int = 0
     credits: int = 0
     levels: int = 0
@@ -82,6 +90,13 @@ class Summary(Frozen):
                 self.rules_deleted,
                 self.rules_activated,
                 self.rules_deactivated,
+                self.roles_created,
+                self.roles_updated,
+                self.roles_deleted,
+                self.groups_created,
+                self.groups_updated,
+                self.groups_deleted,
+                self.users_updated,
             )
         )
 
@@ -129,10 +144,14 @@ def build(
     """The steps that turn `live` into `desired`; `changes` is `diff(live, desired)`."""
     limits = limits or Limits()
     builder = Builder()
+    roles = role_steps(builder, changes, live)
     refs = territory_steps(builder, changes, live, limits)
     member_steps(builder, changes, refs, live.directory, limits)
+    principals = group_steps(builder, changes, live, roles, refs, limits)
+    user_steps(builder, changes, live, roles, limits)
     defaults = default_steps(builder, changes, live.directory, limits)
-    rule_steps(builder, changes, live.directory, defaults)
+    rule_steps(builder, changes, live.directory, defaults, principals)
+    deletion_steps(builder, changes, roles)
     steps = builder.finish()
     summary = summarise(changes, steps)
     return Plan(
@@ -157,6 +176,10 @@ def summarise(changes: Changes, steps: tuple[Step, ...]) -> Summary:
     gained = {e for m in changes.members for e in m.added}
     lost = {e for m in changes.members for e in m.removed}
     lost |= {e for t in changes.territories for e in t.members_dropped}
+    gained |= {e for g in changes.groups for e in g.joining}
+    gained |= {e for r in changes.roles for e in r.gaining}
+    lost |= {e for g in changes.groups for e in g.leaving}
+    lost |= {e for r in changes.roles for e in r.losing}
     return Summary(
         **_counts(changes),
         users_gaining=len(gained),
@@ -187,7 +210,16 @@ def _counts(changes: Changes) -> dict[str, int]:
         "rules_deleted": sum(r.action == "delete" for r in rules),
         "rules_activated": sum(r.activation == "activate" for r in rules),
         "rules_deactivated": sum(r.activation == "deactivate" for r in rules),
+        **_access_counts(changes),
     }
+
+
+def _access_counts(changes: Changes) -> dict[str, int]:
+    counts = {}
+    for kind, found in (("roles", changes.roles), ("groups", changes.groups)):
+        for action in ("create", "update", "delete"):
+            counts[f"{kind}_{action}d"] = sum(c.action == action for c in found)
+    return {**counts, "users_updated": len(changes.users)}
 
 
 def relabel(plan: Plan, changes: Changes) -> Plan:

@@ -9,9 +9,7 @@ territory leaves out, produces no change. deepdiff only explains criteria change
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
-from deepdiff import DeepDiff
+from typing import Literal
 
 from reconciler.model import (
     TERRITORY_FIELDS,
@@ -22,20 +20,23 @@ from reconciler.model import (
     Territory,
     name_key,
 )
+from reconciler.plan.access import (
+    GroupChange,
+    RoleChange,
+    UserChange,
+    diff_groups,
+    diff_roles,
+    diff_users,
+    renamed,
+)
+from reconciler.plan.fields import FieldChange as FieldChange
+from reconciler.plan.fields import depths as depths
+from reconciler.plan.fields import field_change as field_change
 
 RULE_COMPARED = ("name", "source", "criteria", "target", "access", "superiors")
 # With `plan --base`: made by the configuration edit under review, or undoing a change made
 # in the org by hand (`origin.label`). None when the plan was made without a base.
 Origin = Literal["change", "drift"]
-
-
-class FieldChange(Frozen):
-    """One field's old and new value, with a word-level explanation for criteria."""
-
-    field: str
-    before: Any
-    after: Any
-    detail: tuple[str, ...] = ()
 
 
 class TerritoryChange(Frozen):
@@ -98,10 +99,14 @@ class Changes(Frozen):
     members: tuple[MemberChange, ...] = ()
     defaults: tuple[DefaultChange, ...] = ()
     rules: tuple[RuleChange, ...] = ()
+    roles: tuple[RoleChange, ...] = ()
+    groups: tuple[GroupChange, ...] = ()
+    users: tuple[UserChange, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not (self.territories or self.members or self.defaults or self.rules)
+        access = self.roles or self.groups or self.users
+        return not (self.territories or self.members or self.defaults or self.rules or access)
 
 
 def diff(live: OrgState, desired: OrgState) -> Changes:
@@ -112,7 +117,17 @@ def diff(live: OrgState, desired: OrgState) -> Changes:
         territories, members = _territories(live.territories or (), desired.territories)
     defaults = _defaults(live.data_sharing or {}, desired.data_sharing)
     rules = _rules(live.sharing_rules or {}, desired.sharing_rules)
-    return Changes(territories=territories, members=members, defaults=defaults, rules=rules)
+    roles = diff_roles(live, desired)
+    moved = renamed((t.renamed_from, t.name) for t in territories if t.renamed_from)
+    return Changes(
+        territories=territories,
+        members=members,
+        defaults=defaults,
+        rules=rules,
+        roles=roles,
+        groups=diff_groups(live, desired, roles, moved),
+        users=diff_users(live, desired, roles),
+    )
 
 
 def match(live: tuple[Territory, ...], desired: tuple[Territory, ...]) -> dict[str, Territory]:
@@ -158,22 +173,6 @@ def _territories(
     changes.sort(key=_territory_order)
     members.sort(key=lambda m: name_key(m.territory))
     return tuple(changes), tuple(members)
-
-
-def depths(territories: tuple[Territory, ...]) -> dict[str, int]:
-    """Depth of each territory by key (root 0); unreachable ones count from their top."""
-    parent = {t.key: name_key(t.parent) if t.parent else None for t in territories}
-    found: dict[str, int] = {}
-    for key in parent:
-        chain = []
-        current: str | None = key
-        while current is not None and current not in found and current not in chain:
-            chain.append(current)
-            current = parent.get(current)
-        base = found.get(current, -1) if current is not None else -1
-        for offset, item in enumerate(reversed(chain), start=1):
-            found[item] = base + offset
-    return found
 
 
 def _territory(
@@ -227,14 +226,6 @@ def _field_changes(found: Territory, wanted: Territory) -> tuple[FieldChange, ..
         if name in managed and getattr(found, name) != getattr(wanted, name):
             changes.append(field_change(name, getattr(found, name), getattr(wanted, name)))
     return tuple(changes)
-
-
-def field_change(name: str, before: Any, after: Any) -> FieldChange:
-    detail: tuple[str, ...] = ()
-    if isinstance(before, Frozen) and isinstance(after, Frozen):
-        explained = DeepDiff(before.model_dump(mode="json"), after.model_dump(mode="json"))
-        detail = tuple(explained.pretty().splitlines())
-    return FieldChange(field=name, before=before, after=after, detail=detail)
 
 
 def _members(found: Territory | None, wanted: Territory) -> MemberChange | None:

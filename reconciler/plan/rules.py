@@ -52,13 +52,22 @@ def _id(found: object | None) -> str | None:
     return getattr(found, "id", None)
 
 
+Principals = dict[tuple[PrincipalKind, str], Ref]
+
+
 def rule_steps(
-    builder: Builder, changes: Changes, directory: Directory, defaults: dict[str, int]
+    builder: Builder,
+    changes: Changes,
+    directory: Directory,
+    defaults: dict[str, int],
+    principals: Principals | None = None,
 ) -> None:
+    """`principals`: roles and groups by desired name (new ones by the step creating them)."""
     for module in sorted({c.module for c in changes.rules}):
         start = defaults.get(module)
         for change in ordered([c for c in changes.rules if c.module == module]):
-            start = _rule(builder, change, directory, [start] if start is not None else [])
+            after = [start] if start is not None else []
+            start = _rule(builder, change, directory, after, principals or {})
 
 
 def ordered(changes: list[RuleChange]) -> list[RuleChange]:
@@ -116,7 +125,13 @@ def _create(change: RuleChange) -> RuleChange:
     )
 
 
-def _rule(builder: Builder, change: RuleChange, directory: Directory, after: list[int]) -> int:
+def _rule(
+    builder: Builder,
+    change: RuleChange,
+    directory: Directory,
+    after: list[int],
+    principals: Principals,
+) -> int:
     """Add the steps of one rule change; return the last one."""
     if change.action == "delete":
         assert change.live is not None
@@ -130,7 +145,9 @@ def _rule(builder: Builder, change: RuleChange, directory: Directory, after: lis
         ref = Ref(name=change.name)
     if change.action in ("create", "update"):
         action = Action.create_rule if change.action == "create" else Action.update_rule
-        payload = payload_of(change.desired, change.live, directory)
+        payload = payload_of(change.desired, change.live, directory, principals)
+        sides = (payload.source, payload.target)
+        after = after + [p.created_by for p in sides if p is not None and p.created_by]
         step = builder.add(
             RuleWrite, after=after, action=action, module=change.module, rule=ref, payload=payload
         )
@@ -143,7 +160,12 @@ def _rule(builder: Builder, change: RuleChange, directory: Directory, after: lis
     return after[0]
 
 
-def payload_of(desired: SharingRule, live: SharingRule | None, directory: Directory) -> RulePayload:
+def payload_of(
+    desired: SharingRule,
+    live: SharingRule | None,
+    directory: Directory,
+    principals: Principals | None = None,
+) -> RulePayload:
     """The whole rule as Zoho takes it; keys the YAML leaves out keep their live value."""
     managed = desired.managed_fields()
     base = live if live is not None else desired
@@ -153,21 +175,28 @@ def payload_of(desired: SharingRule, live: SharingRule | None, directory: Direct
 
     return RulePayload(
         name=desired.name,
-        source=principal_ref(desired.source, directory) if desired.source else None,
+        source=principal_ref(desired.source, directory, principals) if desired.source else None,
         criteria=desired.criteria,
-        target=principal_ref(desired.target, directory),
+        target=principal_ref(desired.target, directory, principals),
         access=pick("access"),
         superiors=pick("superiors"),
     )
 
 
-def principal_ref(principal: Principal, directory: Directory) -> PrincipalRef:
+def principal_ref(
+    principal: Principal, directory: Directory, principals: Principals | None = None
+) -> PrincipalRef:
+    """The role or group a rule names: as the plan knows it (created, renamed), else as the
+    live org does."""
+    planned = (principals or {}).get((principal.kind, name_key(principal.name or "")))
     pool = directory.roles if principal.kind is PrincipalKind.role else directory.groups
     key = (principal.name or "").casefold()
     found = next((n for n in pool if n.name.casefold() == key), None)
+    ident = found.id if found and principal.kind is not PrincipalKind.all_users else None
     return PrincipalRef(
         kind=principal.kind,
-        name=principal.name,
-        id=found.id if found and principal.kind is not PrincipalKind.all_users else None,
+        name=planned.name if planned is not None else principal.name,
+        id=planned.id if planned is not None else ident,
         subordinates=principal.subordinates,
+        created_by=planned.created_by if planned is not None else None,
     )

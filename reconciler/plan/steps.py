@@ -21,6 +21,7 @@ from reconciler.model import (
     Permission,
     PrincipalKind,
     ShareType,
+    SourceKind,
 )
 
 
@@ -37,6 +38,8 @@ class Limits(Frozen):
     defaults_per_call: int = limits.DEFAULTS_PER_CALL
     users_per_territory: int = limits.USERS_PER_TERRITORY
     territories_per_org: int = limits.TERRITORIES_PER_ORG
+    groups_per_call: int = limits.GROUPS_PER_CALL
+    users_per_call: int = limits.USERS_PER_CALL
 
 
 class Ref(Frozen):
@@ -61,6 +64,13 @@ class Action(StrEnum):
     delete_rule = "delete_rule"
     activate_rule = "activate_rule"
     deactivate_rule = "deactivate_rule"
+    create_role = "create_role"
+    update_role = "update_role"
+    delete_role = "delete_role"
+    create_groups = "create_groups"
+    update_group = "update_group"
+    delete_group = "delete_group"
+    update_users = "update_users"
 
 
 class TerritoryFields(Frozen):
@@ -101,6 +111,7 @@ class PrincipalRef(Frozen):
     name: str | None = None
     id: str | None = None
     subordinates: bool = False
+    created_by: int | None = None
 
 
 class RulePayload(Frozen):
@@ -167,6 +178,74 @@ class RuleFlag(StepBase):
     rule: Ref
 
 
+class RoleFields(Frozen):
+    """What to set on a role; only the fields given are sent."""
+
+    name: str | None = None
+    parent: Ref | None = None
+    description: str | None = None
+    share_with_peers: bool | None = None
+
+
+class RoleWrite(StepBase):
+    """Create (one role per call, REFERENCE §7.2) or update a role."""
+
+    action: Literal[Action.create_role, Action.update_role]
+    role: Ref
+    fields: RoleFields
+
+
+class RoleRemoval(StepBase):
+    """Delete a role; its users (and any children) move to `transfer_to`."""
+
+    action: Literal[Action.delete_role]
+    role: Ref
+    transfer_to: Ref
+
+
+class SourceRef(Frozen):
+    kind: SourceKind
+    ref: Ref
+    below: bool = False
+
+
+class GroupPayload(Frozen):
+    """A whole group as Zoho takes it: name, description and every source."""
+
+    name: str
+    description: str | None = None
+    sources: tuple[SourceRef, ...]
+
+
+class CreateGroups(StepBase):
+    action: Literal[Action.create_groups]
+    items: tuple[GroupPayload, ...]
+
+
+class GroupWrite(StepBase):
+    action: Literal[Action.update_group]
+    group: Ref
+    payload: GroupPayload
+
+
+class GroupRemoval(StepBase):
+    """Delete a group; Zoho may schedule it, and the call waits until it is gone."""
+
+    action: Literal[Action.delete_group]
+    group: Ref
+
+
+class UserUpdate(Frozen):
+    user: Ref
+    role: Ref | None = None
+    profile: Ref | None = None
+
+
+class UpdateUsers(StepBase):
+    action: Literal[Action.update_users]
+    items: tuple[UserUpdate, ...]
+
+
 Step = Annotated[
     CreateTerritories
     | UpdateTerritories
@@ -175,6 +254,12 @@ Step = Annotated[
     | UserTerritories
     | SetDefaults
     | RuleWrite
-    | RuleFlag,
+    | RuleFlag
+    | RoleWrite
+    | RoleRemoval
+    | CreateGroups
+    | GroupWrite
+    | GroupRemoval
+    | UpdateUsers,
     Field(discriminator="action"),
 ]

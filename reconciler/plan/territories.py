@@ -43,6 +43,10 @@ class Builder:
         self._steps.append(step)
         return step
 
+    def ids(self) -> list[int]:
+        """Every step added so far."""
+        return [s.id for s in self._steps]
+
     def finish(self) -> tuple[Step, ...]:
         levels: dict[int, int] = {}
         by_id = {s.id: s for s in self._steps}

@@ -19,12 +19,20 @@ from reconciler.plan.diff import TerritoryChange
 from reconciler.plan.origin import labelled
 from reconciler.plan.steps import (
     Action,
+    CreateGroups,
     CreateTerritories,
     DeleteTerritories,
+    GroupRemoval,
+    GroupWrite,
+    RoleRemoval,
+    RoleWrite,
+    RuleFlag,
+    RuleWrite,
     SetDefaults,
     Step,
     TerritoryUsers,
     UpdateTerritories,
+    UpdateUsers,
     UserTerritories,
 )
 from reconciler.render import records
@@ -334,8 +342,29 @@ def step_text(step: Step) -> str:
         return f"remove {step.user.name} from {listed}"
     if isinstance(step, SetDefaults):
         return "set data sharing defaults: " + _names([i.module.name for i in step.items])
-    verb = step.action.value.split("_")[0]  # create, update, delete, activate, deactivate
-    return f"{verb} sharing rule {step.module}: {step.rule.name}"
+    if isinstance(step, RuleWrite | RuleFlag):
+        verb = step.action.value.split("_")[0]  # create, update, delete, activate, deactivate
+        return f"{verb} sharing rule {step.module}: {step.rule.name}"
+    return access_step_text(step)
+
+
+def access_step_text(step: Step) -> str:
+    """A role, group or user call in words."""
+    if isinstance(step, RoleWrite):
+        verb = "create" if step.action is Action.create_role else "update"
+        renamed = f" → {step.fields.name}" if verb == "update" and step.fields.name else ""
+        return f"{verb} role {step.role.name}{renamed}"
+    if isinstance(step, RoleRemoval):
+        return f"delete role {step.role.name} (users to {step.transfer_to.name})"
+    if isinstance(step, CreateGroups):
+        groups = plural(len(step.items), "group", "groups")
+        return f"create {groups}: " + _names([i.name for i in step.items])
+    if isinstance(step, GroupWrite):
+        return f"update group {step.group.name}"
+    if isinstance(step, GroupRemoval):
+        return f"delete group {step.group.name}"
+    assert isinstance(step, UpdateUsers)
+    return "update users' roles: " + _names([i.user.name for i in step.items])
 
 
 def _territories(verb: str, names: list[str]) -> str:

@@ -30,6 +30,7 @@ from reconciler import limits
 from reconciler.zoho import wire
 from reconciler.zoho.auth import Auth
 from reconciler.zoho.base import Json, Requests, id_chunks
+from reconciler.zoho.directory_writes import DirectoryWriter
 from reconciler.zoho.records import RecordCalls
 from reconciler.zoho.responses import ItemResult, bad_shape
 from reconciler.zoho.retry import DEFAULT_POLICY, Kind, RetryPolicy, Sleep
@@ -109,6 +110,8 @@ class ZohoClient:
         self.requests = Requests(self.session)
         self.rules = RuleWriter(self.session)
         self.records = RecordCalls(self.session)
+        # Roles, user groups, users' roles and profiles: reads beyond the lists, and writes.
+        self.directory = DirectoryWriter(self.session, self.requests)
 
     @classmethod
     def for_target(cls, target: Target, **options: Any) -> ZohoClient:
@@ -181,6 +184,12 @@ class ZohoClient:
 
     async def list_groups(self) -> list[Json]:
         return await self.requests.pages("settings/user_groups", "user_groups")
+
+    async def list_group_sources(self, group_id: str) -> list[Json]:
+        return await self.directory.list_group_sources(group_id)
+
+    async def list_profiles(self) -> list[Json]:
+        return await self.directory.list_profiles()
 
     async def get_org(self) -> Json:
         """The org. Unless the concurrency was fixed, its edition's limit is adopted."""

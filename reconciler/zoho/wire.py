@@ -28,6 +28,7 @@ from reconciler.model import (
 )
 from reconciler.plan.impact import Held, RecordRow
 from reconciler.plan.steps import PrincipalRef, RulePayload, TerritoryFields
+from reconciler.zoho.wire_access import user_profile
 
 CRITERIA_KEYS = {
     "account_rule": "account_rule_criteria",
@@ -101,6 +102,7 @@ def user_from_wire(raw: Json) -> User:
         name=str(raw.get("full_name") or raw.get("name") or ""),
         status=str(raw.get("status") or "active"),
         role=role.get("name") if isinstance(role, dict) else None,
+        profile=user_profile(raw),
     )
 
 
