@@ -39,10 +39,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from reconciler import limits
-from reconciler.live_access import access_state
-from reconciler.model import Directory, OrgState, SharingRule, Territory, name_key
+from reconciler.model import Directory, OrgState, SharingRule, Territory, UserAccess, name_key
 from reconciler.scope import Scope
-from reconciler.zoho import wire
+from reconciler.zoho import wire, wire_access
 from reconciler.zoho.slots import PRIORITY
 
 T = TypeVar("T")
@@ -239,6 +238,34 @@ async def _groups(
     return list(zip(listed, sources, strict=True))
 
 
+def access_state(state: OrgState, scope: Scope, lists: Lists) -> OrgState:
+    directory = state.directory
+    values: dict[str, object] = {}
+    if lists.roles is not None:
+        names = {wire.ident(r): wire.name_of(r) for r in lists.roles}
+        roles = tuple(wire_access.role_from_wire(r, names) for r in lists.roles)
+        values["roles"] = roles if scope.roles else None
+        named = tuple(wire.named_from_wire(r) for r in lists.roles)
+        directory = directory.model_copy(update={"roles": directory.roles or named})
+    if lists.groups is not None:
+        emails = {u.id: u.email.casefold() for u in directory.users}
+        values["groups"] = tuple(
+            sorted(
+                (wire_access.group_from_wire(g, s, emails) for g, s in lists.groups),
+                key=lambda g: g.key,
+            )
+        )
+    if lists.profiles is not None:
+        profiles = tuple(wire_access.profile_from_wire(p) for p in lists.profiles)
+        directory = directory.model_copy(update={"profiles": profiles})
+    if scope.users:
+        values["users"] = tuple(
+            UserAccess(email=u.email, role=u.role, profile=u.profile, id=u.id)
+            for u in directory.users
+        )
+    return state.model_copy(update={**values, "directory": directory})
+
+
 async def _fields(client: Reader, modules: Iterable[str]) -> dict[str, tuple[str, ...]]:
     names = list(modules)
     found = await _all(*(client.list_fields(m) for m in names))
@@ -271,18 +298,27 @@ def lower_bound(
     rule_modules: int = 0,
     defaults: bool = False,
     field_modules: int = 0,
+    roles: bool = False,
+    group_sources: Iterable[int] | None = None,
+    profiles: bool = False,
 ) -> int:
     """The fewest read calls `read` can make for an org of this size (the docstring's
-    formula). `members` holds the member count of each territory whose members are read."""
+    formula). `members` holds the member count of each territory whose members are read,
+    `group_sources` the source count of each group when groups are read."""
     calls = 1 + _pages(users)
     if territories:
         calls += 1 + 2 * _pages(territories)
         calls += sum(_pages(n, MEMBERS_PAGE) for n in members if n > 0)
     if defaults:
         calls += 1
+    if rule_modules or roles or group_sources is not None:
+        calls += 1  # the roles, read once for all who need them
+    if rule_modules or group_sources is not None:
+        calls += _pages(groups)
     if rule_modules:
-        calls += 1 + _pages(groups) + _pages(rules)
-    return calls + field_modules
+        calls += _pages(rules)
+    calls += sum(_pages(n) for n in group_sources or ())
+    return calls + field_modules + int(profiles)
 
 
 def _pages(count: int, size: int = PAGE) -> int:

@@ -73,6 +73,13 @@ def size(sandbox: Sandbox) -> dict[str, Any]:
             "territories": len(members),
             "members": members,
             "groups": count("SELECT COUNT(*) FROM groups"),
+            "sources": [
+                int(row[0])
+                for row in db.execute(
+                    "SELECT COUNT(s.group_id) FROM groups g "
+                    "LEFT JOIN group_sources s ON s.group_id = g.id GROUP BY g.id"
+                )
+            ],
             "rules": count("SELECT COUNT(*) FROM sharing_rules"),
         }
 
@@ -117,12 +124,16 @@ async def test_reading_everything_costs_the_lower_bound(
         rules=org_size["rules"],
         rule_modules=1,  # every module, in one listing
         defaults=True,
+        roles=True,
+        group_sources=org_size["sources"],
+        profiles=True,
     )
     assert measured == ours == bound, (org, org_size["users"], org_size["territories"])
     if org == "big":  # paging was exercised: 2 pages of users, territories and counts
         assert org_size["users"] > 200 and org_size["territories"] == 250
         read_members = sum(1 for n in org_size["members"].values() if n)
-        assert bound == 1 + 2 + 1 + 2 * 2 + read_members + 1 + 3
+        groups = len(org_size["sources"])  # one sources listing each, and the profiles
+        assert bound == 1 + 2 + 1 + 2 * 2 + read_members + 1 + 3 + groups + 1
 
 
 async def test_a_plan_reads_only_the_members_it_manages(validating_transport: Wrap) -> None:

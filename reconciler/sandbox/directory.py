@@ -159,7 +159,7 @@ def profile_json(db: sqlite3.Connection, row: sqlite3.Row) -> JsonObj:
         "id": row["id"],
         "name": row["name"],
         "display_label": row["name"],
-        "description": row["description"],
+        "description": row["description"] or "",  # profiles.json: a string, never null
         "default": not row["custom"],
         "custom": bool(row["custom"]),
         "type": "normal_profile",
