@@ -58,6 +58,10 @@ def only(changes: Changes, origin: Origin) -> Changes:
         members=tuple(m for m in changes.members if m.origin == origin),
         defaults=tuple(d for d in changes.defaults if d.origin == origin),
         rules=tuple(r for r in changes.rules if r.origin == origin),
+        # The access model is not labelled by origin yet: it counts as the edit's.
+        roles=changes.roles if origin == "change" else (),
+        groups=changes.groups if origin == "change" else (),
+        users=changes.users if origin == "change" else (),
     )
 
 

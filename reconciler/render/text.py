@@ -17,6 +17,7 @@ from reconciler.plan.build import Plan
 from reconciler.plan.diff import RuleChange
 from reconciler.plan.origin import labelled
 from reconciler.render import records
+from reconciler.render.access_words import group_line, role_line, user_line
 from reconciler.render.words import (
     LEGEND,
     LONG,
@@ -77,8 +78,19 @@ def _body(plan: Plan) -> list[Text]:
         _section("Memberships", _member_lines(plan)),
         _section("Data sharing defaults", _default_lines(plan)),
         _section("Sharing rules", _rule_lines(plan)),
+        _section("Roles", _noted([role_line(c) for c in plan.changes.roles])),
+        _section("User groups", _noted([group_line(c) for c in plan.changes.groups])),
+        _section("Users", [Text(f"  {user_line(c)}") for c in plan.changes.users]),
     ]
     return [line for section in sections if section for line in [*section, Text()]]
+
+
+def _noted(entries: list[tuple[str, list[str]]]) -> list[Text]:
+    lines = []
+    for head, notes in entries:
+        lines.append(Text(f"  {head}"))
+        lines += [Text(f"      {note}", style="dim") for note in notes]
+    return lines
 
 
 def _write(lines: list[Text], out: TextIO, color: bool) -> None:

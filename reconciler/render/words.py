@@ -97,6 +97,13 @@ def _other_clause(s: Summary) -> str:
     rules += s.rules_activated + s.rules_deactivated
     if rules:
         parts.append(plural(rules, "sharing rule change", "sharing rule changes"))
+    for count, one in (
+        (s.roles_created + s.roles_updated + s.roles_deleted, "role change"),
+        (s.groups_created + s.groups_updated + s.groups_deleted, "group change"),
+        (s.users_updated, "user role change"),
+    ):
+        if count:
+            parts.append(plural(count, one))
     return ", ".join(parts)
 
 
