@@ -44,14 +44,13 @@ class Scope(Frozen):
         # A territory about to be renamed is still live under a former name.
         members = _keys(t for t in territories or () if t.users is not None)
         keep = _keys(territories or ())
-        rules = tuple(sorted(desired.sharing_rules or {}))
         return cls(
             territories=territories is not None,
             members_of=members,
             root_members=any(t.is_root and t.users is not None for t in territories or ()),
             keep=keep if territories is not None else None,
             data_sharing=desired.data_sharing is not None,
-            rule_modules=rules if desired.sharing_rules is not None else (),
+            rule_modules=_rule_modules(desired),
             field_modules=criteria_modules(desired),
             roles=desired.roles is not None,
             groups=desired.groups is not None,
@@ -71,3 +70,11 @@ def criteria_modules(desired: OrgState) -> tuple[str, ...]:
         if any(r.criteria is not None for r in rules):
             found.add(module)
     return tuple(sorted(found))
+
+
+def _rule_modules(desired: OrgState) -> tuple[str, ...] | None:
+    """The managed modules' rules; every module's when groups are pruned (a rule nobody
+    manages may still share with a group about to go)."""
+    if desired.prune_groups and desired.groups is not None:
+        return None
+    return tuple(sorted(desired.sharing_rules)) if desired.sharing_rules is not None else ()

@@ -20,6 +20,8 @@ SEQUENCES = [
     ("01_from_nothing", "04_rules", "05_defaults", "01_from_nothing"),
     ("01_from_nothing", "06_territory_fields", "02_reorg", "01_from_nothing"),
     ("02_reorg", "01_from_nothing", "06_territory_fields", "02_reorg"),
+    ("08_access_new_region", "01_from_nothing", "09_access_reorg", "08_access_new_region"),
+    ("09_access_reorg", "10_access_prune", "08_access_new_region", "09_access_reorg"),
 ]
 
 

@@ -42,6 +42,7 @@ class Access:
     roles: list[WrittenRole] | None = None
     groups: dict[str, tuple[GroupDoc, SourceFile, YamlPath]] | None = None
     prune: bool = False
+    prune_at: Location | None = None
     users: dict[str, tuple[UserDoc, SourceFile, YamlPath]] | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
@@ -78,6 +79,8 @@ class Access:
     def add_groups(self, groups: GroupsDoc, source: SourceFile) -> None:
         self.groups = self.groups if self.groups is not None else {}
         self.prune = self.prune or groups.prune
+        if groups.prune and self.prune_at is None:
+            self.prune_at = source.place(("groups", "prune"))
         for index, group in enumerate(groups.items):
             path: YamlPath = ("groups", "items", index)
             first = self.groups.get(name_key(group.name))
@@ -110,6 +113,8 @@ def finish_access(access: Access, state: OrgState, sources: SourceMap) -> OrgSta
     """`state` with the access sections added; problems go to `access.diagnostics`."""
     roles = _roles(access, sources) if access.roles is not None else None
     groups = _groups(access, sources) if access.groups is not None else None
+    if access.prune_at is not None:
+        sources[("groups", "prune")] = access.prune_at
     users = _users(access, sources) if access.users is not None else None
     done = state.model_copy(
         update={"roles": roles, "groups": groups, "prune_groups": access.prune, "users": users}
@@ -227,7 +232,7 @@ def _groups(access: Access, sources: SourceMap) -> tuple[UserGroup, ...]:
 
 def _source(written: SourceDoc) -> GroupSource:
     if written.user is not None:
-        return GroupSource(kind=SourceKind.user, name=written.user)
+        return GroupSource(kind=SourceKind.user, name=written.user.casefold())
     if written.role is not None:
         return GroupSource(
             kind=SourceKind.role, name=written.role, below=bool(written.subordinates)

@@ -28,6 +28,28 @@ def access_names(desired: OrgState, live: OrgState, sources: SourceMap) -> Itera
     yield from _orphans(desired, live, sources)
     yield from _group_sources(desired, live, sources)
     yield from _users(desired, live, sources)
+    yield from _pruned_in_use(desired, live, sources)
+
+
+def _pruned_in_use(desired: OrgState, live: OrgState, sources: SourceMap) -> Iterator[Diagnostic]:
+    """Groups `prune: true` deletes that a rule the configuration does not manage still
+    names: Zoho refuses to delete them, so the plan would fail half-way."""
+    if not desired.prune_groups or desired.groups is None:
+        return
+    kept = {name_key(n) for g in desired.groups for n in (g.name, *g.previously)}
+    managed = set(desired.sharing_rules or {})
+    where = sources.get(("groups", "prune"), NOWHERE)
+    for module, rules in sorted((live.sharing_rules or {}).items()):
+        for rule in rules if module not in managed else ():
+            for side in (rule.source, rule.target):
+                if side is None or side.kind is not PrincipalKind.group:
+                    continue
+                if name_key(side.name or "") not in kept:
+                    yield where.error(
+                        f"`prune: true` deletes group `{side.name}`, but sharing rule "
+                        f"`{rule.name}` ({module}) still shares with it",
+                        f"list the group, or manage the {module} rules under `sharing_rules:`",
+                    )
 
 
 def _orphans(desired: OrgState, live: OrgState, sources: SourceMap) -> Iterator[Diagnostic]:

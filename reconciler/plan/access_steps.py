@@ -45,7 +45,9 @@ Principals = dict[tuple[PrincipalKind, str], Ref]
 
 def role_steps(builder: Builder, changes: Changes, live: OrgState) -> dict[str, Ref]:
     """Creates and updates of roles; how later steps refer to each desired role."""
-    refs = {r.key: Ref(name=r.name, id=r.id) for r in live.roles or ()}
+    # Roles as the org lists them (read for groups' role sources even when the tree is
+    # not managed), then as this plan renames and creates them.
+    refs = {name_key(r.name): Ref(name=r.name, id=r.id) for r in live.directory.roles}
     for change in changes.roles:
         if change.action == "update" and change.live is not None:
             refs.pop(change.live.key, None)

@@ -238,6 +238,8 @@ def unsafe(summary: Summary, live: OrgState, safety: Safety) -> tuple[str, ...]:
         ("territories", summary.delete, territories, safety.floor_territories),
         ("memberships", dropped, members, safety.floor_memberships),
         ("sharing rules", summary.rules_deleted, rules, safety.floor_rules),
+        ("roles", summary.roles_deleted, len(live.roles or ()), safety.floor_rules),
+        ("user groups", summary.groups_deleted, len(live.groups or ()), safety.floor_rules),
     ]
     reasons = []
     for kind, deleting, existing, floor in checks:
