@@ -153,7 +153,8 @@ def test_a_user_moved_to_a_role_deleted_in_the_same_plan() -> None:
             "org.yaml:4:21: error: role `ceo` is declared twice",
         ),
         (
-            "version: 1\ngroups:\n  items:\n    - {name: G, sources: [{role: A, sub_territories: true}]}\n",
+            "version: 1\ngroups:\n  items:\n    - {name: G, sources: "
+            "[{role: A, sub_territories: true}]}\n",
             "org.yaml:4:27: error: `sub_territories` applies to a territory, not to `role`",
         ),
         (
