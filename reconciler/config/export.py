@@ -15,6 +15,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from reconciler.config.export_access import access_yaml
 from reconciler.model import (
     Access,
     Condition,
@@ -50,6 +51,7 @@ def dump(state: OrgState, header: str | None = None, *, as_written: bool = False
             document["data_sharing"][module] = share.value
     if state.sharing_rules is not None:
         document["sharing_rules"] = _rules(state.sharing_rules, as_written)
+    access_yaml(document, state, as_written)
     lines = [SCHEMA_COMMENT, *(header.splitlines() if header else [])]
     document.yaml_set_start_comment("\n".join(lines))
     out = io.StringIO()

@@ -22,12 +22,23 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from reconciler.config import comments
+from reconciler.config import export_access as access
 from reconciler.config.export import FIELDS, tidy, yaml_writer
 from reconciler.config.load import Document, check_document
 from reconciler.config.source import walk_files
 from reconciler.errors import ConfigError, Diagnostic, ReconcilerError
 
-TOP = ("version", "territories", "data_sharing", "sharing_rules", "records", "realign")
+TOP = (
+    "version",
+    "territories",
+    "data_sharing",
+    "sharing_rules",
+    "records",
+    "realign",
+    "roles",
+    "groups",
+    "users",
+)
 TERRITORY = ("name", "parent", *FIELDS, "children")
 RULE = ("name", "from", "criteria", "to", "access", "superiors", "active")
 CONDITION = ("field",)  # then its comparator
@@ -90,6 +101,30 @@ def _top(document: CommentedMap) -> None:
             _block(items, ())
             for rule in items:
                 _rule(rule)
+    if isinstance(document.get("roles"), CommentedMap):
+        _role(document["roles"])
+    groups = document.get("groups")
+    if isinstance(groups, CommentedMap):
+        _block(groups, access.GROUPS)
+        for group in groups.get("items") or ():
+            _block(group, access.GROUP)
+            for source in group.get("sources") or () if isinstance(group, CommentedMap) else ():
+                _reorder_flow(source, access.SOURCE)
+    for user in document.get("users") or () if isinstance(document.get("users"), list) else ():
+        _reorder_flow(user, access.USER)
+
+
+def _role(node: CommentedMap) -> None:
+    _block(node, access.ROLE)
+    for child in node.get("children") or () if isinstance(node.get("children"), list) else ():
+        if isinstance(child, CommentedMap):
+            _role(child)
+
+
+def _reorder_flow(node: Any, order: tuple[str, ...]) -> None:
+    if isinstance(node, CommentedMap):
+        _reorder(node, order)
+        _flow(node)
 
 
 def _territory(node: CommentedMap) -> None:
