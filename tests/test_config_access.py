@@ -7,10 +7,11 @@ import textwrap
 
 import pytest
 
+from reconciler.cli import workflow
 from reconciler.config.load import load_documents
-from reconciler.errors import ConfigError, UnresolvedNames
+from reconciler.errors import ConfigError, StalePlan, UnresolvedNames
 from reconciler.model import GroupSource, SourceKind
-from tests.harness import Org, yaml
+from tests.harness import Org, scenario, yaml
 
 pytestmark = pytest.mark.anyio
 ROLES = """\
@@ -233,4 +234,23 @@ async def test_a_pruned_group_an_unmanaged_rule_still_uses_is_refused(zylker: Or
         "inline.yaml:3:10: error: `prune: true` deletes group `Global Managers`, but sharing "
         "rule `Managers` (Leads) still shares with it (list the group, or manage the Leads "
         "rules under `sharing_rules:`)"
+    ]
+
+
+async def test_a_group_changed_by_hand_since_the_plan_makes_it_stale(zylker: Org) -> None:
+    saved = await zylker.plan(scenario("10_access_prune"))
+    live = await zylker.live()
+    group = next(g for g in live.groups or () if g.name == "Finance")
+    priya = live.directory.user_by_email("priya.nair@zylker.example")
+    assert priya is not None
+    source = {"type": "users", "source": {"id": priya.id}}
+    async with zylker.http() as http:
+        body = {"user_groups": [{"name": "Money", "sources": [source]}]}
+        answer = await http.put(f"/crm/v8/settings/user_groups/{group.id}", json=body)
+        assert answer.status_code == 200, answer.text
+    with pytest.raises(StalePlan) as refused:
+        await workflow.apply_saved(saved, zylker.connection, allow_deletes=True)
+    assert sorted(refused.value.changed) == [
+        "group `Finance` was changed",
+        "the list of groups was changed",
     ]

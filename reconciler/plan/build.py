@@ -275,7 +275,26 @@ def fingerprints(live: OrgState, desired: OrgState | None = None) -> dict[str, F
             found[f"rule:{module}:{rule.id}"] = _fingerprint(label, rule.model_dump(mode="json"))
         index = sorted((r.id or "", r.key) for r in rules)
         found[f"rules:{module}"] = _fingerprint(f"the list of {module} sharing rules", index)
+    found.update(_access_fingerprints(live, desired))
     return dict(sorted(found.items()))
+
+
+def _access_fingerprints(live: OrgState, desired: OrgState | None) -> dict[str, Fingerprint]:
+    """Roles and groups (each, and their lists), and the users whose role the plan manages."""
+    found: dict[str, Fingerprint] = {}
+    for kind, items in (("role", live.roles), ("group", live.groups)):
+        for item in items or ():
+            data = item.model_dump(mode="json")
+            found[f"{kind}:{item.id}"] = _fingerprint(f"{kind} `{item.name}`", data)
+        if items is not None:
+            index = sorted((i.id or "", i.key) for i in items)
+            found[f"{kind}s"] = _fingerprint(f"the list of {kind}s", index)
+    wanted = {u.email for u in (desired.users or ())} if desired is not None else None
+    for user in live.users or ():
+        if wanted is None or user.email.casefold() in wanted:
+            label = f"user `{user.email}`"
+            found[f"user:{user.id}"] = _fingerprint(label, user.model_dump(mode="json"))
+    return found
 
 
 def changed_since(then: dict[str, Fingerprint], now: dict[str, Fingerprint]) -> list[str]:
@@ -303,6 +322,8 @@ def _watched(key: str, then: dict[str, Fingerprint]) -> bool:
     if key.startswith("rule:"):
         module = key.split(":")[1]
         return f"rules:{module}" in then
+    if key.startswith(("role:", "group:")):
+        return key.split(":")[0] + "s" in then
     return False
 
 

@@ -36,6 +36,7 @@ from reconciler.plan.steps import (
     UserTerritories,
 )
 from reconciler.render import records
+from reconciler.render.access_words import group_line, role_line, user_line
 from reconciler.render.mermaid import DIAGRAM_NODES, diagram
 from reconciler.render.words import (
     MARKERS,
@@ -228,8 +229,19 @@ def _change_sections(plan: Plan) -> list[Section]:
         _section("Memberships", _member_items(plan)),
         _section("Data sharing defaults", _default_items(plan)),
         _section("Sharing rules", _rule_items(plan)),
+        _section("Roles", _noted([role_line(c) for c in plan.changes.roles])),
+        _section("User groups", _noted([group_line(c) for c in plan.changes.groups])),
+        _section("Users", [Item(f"- {escape(user_line(c))}", 1) for c in plan.changes.users]),
     ]
     return [s for s in found if s.items]
+
+
+def _noted(entries: list[tuple[str, list[str]]]) -> list[Item]:
+    """A role or group change and its notes, as one item."""
+    return [
+        Item("\n".join([f"- {escape(head)}", *(f"  - {escape(n)}" for n in notes)]), 1)
+        for head, notes in entries
+    ]
 
 
 def _section(title: str, items: list[Item]) -> Section:
