@@ -65,6 +65,9 @@ EXPECTED = [
     "Leads: public_read_only\n",
     "Accounts: private\n",
     "Not exported (Zoho does not let these be set): Visits.",
+    "roles:\n  name: ",  # the role tree from its top role
+    "groups:\n  prune: false\n  items:\n",
+    "users:\n  - {email: ",
 ]
 
 

@@ -35,7 +35,7 @@ from reconciler.zoho.client import ZohoClient
 from reconciler.zoho.retry import DEFAULT_POLICY, RetryPolicy
 from reconciler.zoho.target import Target
 
-SECTIONS = ("territories", "data_sharing", "sharing_rules")
+SECTIONS = ("territories", "data_sharing", "sharing_rules", "roles", "groups", "users")
 T = TypeVar("T")
 
 
@@ -218,6 +218,9 @@ async def export_org(connection: Connection, sections: Sequence[str]) -> str:
         members_of=everything.members_of,
         data_sharing="data_sharing" in sections,
         rule_modules=None if "sharing_rules" in sections else (),
+        roles="roles" in sections,
+        groups="groups" in sections,
+        users="users" in sections,
     )
     live = await read(connection.client, scope)
     target = await plan_target(connection, live.directory)
@@ -241,6 +244,9 @@ def _sections(live: OrgState, sections: Sequence[str]) -> tuple[OrgState, list[s
         territories=live.territories if "territories" in sections else None,
         data_sharing=_only(defaults, DATA_SHARING_MODULES),
         sharing_rules=_only(rules, SHARING_RULE_MODULES),
+        roles=live.roles if "roles" in sections else None,
+        groups=live.groups if "groups" in sections else None,
+        users=live.users if "users" in sections else None,
     )
     return state, sorted(set(skipped))
 

@@ -43,6 +43,9 @@ def label(changes: Changes, base: OrgState) -> Changes:
         members=tuple(m for change in changes.members for m in _members(change, base)),
         defaults=tuple(_labelled(d, _default_drift(d, base)) for d in changes.defaults),
         rules=tuple(_labelled(r, _rule_drift(r, base)) for r in changes.rules),
+        roles=changes.roles,
+        groups=changes.groups,
+        users=changes.users,
     )
 
 
@@ -58,11 +61,15 @@ def only(changes: Changes, origin: Origin) -> Changes:
         members=tuple(m for m in changes.members if m.origin == origin),
         defaults=tuple(d for d in changes.defaults if d.origin == origin),
         rules=tuple(r for r in changes.rules if r.origin == origin),
-        # The access model is not labelled by origin yet: it counts as the edit's.
-        roles=changes.roles if origin == "change" else (),
-        groups=changes.groups if origin == "change" else (),
-        users=changes.users if origin == "change" else (),
+        # The access model is not told apart by origin yet: with a base it shows as the edit's.
+        **_access(changes, origin == "change" and labelled(changes)),
     )
+
+
+def _access(changes: Changes, shown: bool) -> dict[str, tuple[Any, ...]]:
+    if not shown:
+        return {}
+    return {"roles": changes.roles, "groups": changes.groups, "users": changes.users}
 
 
 def _all(
