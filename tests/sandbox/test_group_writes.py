@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.sandbox.test_sharing_rules import owner_rule
+
 pytestmark = pytest.mark.anyio
 GROUPS = "/crm/v8/settings/user_groups"
 RULES = "/crm/v8/settings/data_sharing/rules"
@@ -145,14 +147,7 @@ async def test_immediate_deletion(client, org, sandbox):
 
 
 async def group_rule(client, org):
-    rule = {
-        "name": "Managers see accounts",
-        "type": "Record_Owner_Based",
-        "superiors_allowed": False,
-        "permission_type": "read",
-        "shared_from": {"type": "all_users"},
-        "shared_to": {"type": "groups", "resource": {"id": org.group("Global Managers")}},
-    }
+    rule = owner_rule(org, "Managers see accounts", shared_from={"type": "all_users"})
     made = await client.post(RULES, params={"module": "Accounts"}, json={"sharing_rules": [rule]})
     assert made.status_code == 201, made.text
 

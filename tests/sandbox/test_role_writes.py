@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from tests.sandbox.test_sharing_rules import owner_rule
+
 pytestmark = pytest.mark.anyio
 ROLES = "/crm/v8/settings/roles"
+
+
+def shared_with_role(org, role):
+    """A rule sharing everyone's records with `role`."""
+    to = {"type": "roles", "resource": {"id": org.role(role)}}
+    return owner_rule(org, f"To {role}", shared_from={"type": "all_users"}, shared_to=to)
 
 
 async def create(client, **item):
@@ -154,14 +162,7 @@ async def test_a_role_used_by_a_group_or_rule_cannot_be_deleted(client, org):
     response = await client.delete(f"{ROLES}/{org.role('Finance')}", params=params)
     assert response.status_code == 400
     assert response.json()["roles"][0]["message"] == "the role is a source of user groups"
-    rule = {
-        "name": "Ops see all",
-        "type": "Record_Owner_Based",
-        "superiors_allowed": False,
-        "permission_type": "read",
-        "shared_from": {"type": "all_users"},
-        "shared_to": {"type": "roles", "resource": {"id": org.role("APAC Sales")}},
-    }
+    rule = shared_with_role(org, "APAC Sales")
     made = await client.post(
         "/crm/v8/settings/data_sharing/rules",
         params={"module": "Accounts"},
@@ -173,14 +174,7 @@ async def test_a_role_used_by_a_group_or_rule_cannot_be_deleted(client, org):
 
 
 async def test_a_move_recomputes_sharing_but_a_rename_does_not(client, org, clock):
-    rule = {
-        "name": "Finance sees accounts",
-        "type": "Record_Owner_Based",
-        "superiors_allowed": False,
-        "permission_type": "read",
-        "shared_from": {"type": "all_users"},
-        "shared_to": {"type": "roles", "resource": {"id": org.role("Finance")}},
-    }
+    rule = shared_with_role(org, "Finance")
     rules = "/crm/v8/settings/data_sharing/rules"
     made = await client.post(rules, params={"module": "Accounts"}, json={"sharing_rules": [rule]})
     assert made.status_code == 201
