@@ -18,9 +18,10 @@ from reconciler.model import (
     UserAccess,
     UserGroup,
 )
+from reconciler.plan.access_steps import lower_bound
 from reconciler.plan.build import build
 from reconciler.plan.diff import diff
-from reconciler.plan.steps import Action
+from reconciler.plan.steps import Action, Limits
 
 USERS = (
     User(id="u1", email="ceo@x.example", role="CEO"),
@@ -164,3 +165,35 @@ def test_the_order_across_kinds() -> None:
     assert by_action[Action.update_users].id in by_action[Action.delete_role].after
     assert plan.summary.roles_created == plan.summary.roles_deleted == 1
     assert plan.summary.api_calls == len(plan.steps) == 7
+
+
+ACCESS_ACTIONS = {
+    Action.create_role,
+    Action.update_role,
+    Action.delete_role,
+    Action.create_groups,
+    Action.update_group,
+    Action.delete_group,
+    Action.update_users,
+}
+
+
+def test_the_access_calls_are_at_their_lower_bound() -> None:
+    """Eleven new groups take two calls, twelve users two; each role one."""
+    groups = tuple(
+        UserGroup(name=f"G{n}", sources=(GroupSource(kind=SourceKind.role, name="VP"),))
+        for n in range(11)
+    )
+    users = tuple(UserAccess(email=f"u{n}@x.example", role="VP") for n in range(12))
+    directory = DIRECTORY.model_copy(
+        update={
+            "users": tuple(User(id=f"n{n}", email=u.email, role="Rep") for n, u in enumerate(users))
+        }
+    )
+    live = LIVE.model_copy(update={"directory": directory})
+    roles = desired_roles(Role(name="A", parent="CEO"), Role(name="B", parent="A"))
+    wanted = OrgState(roles=roles, groups=groups, users=users)
+    changes = diff(live, wanted)
+    plan = build(live, wanted, changes)
+    access = [s for s in plan.steps if s.action in ACCESS_ACTIONS]
+    assert len(access) == lower_bound(changes, Limits()) == 2 + 2 + 2

@@ -205,3 +205,17 @@ def deletion_steps(builder: Builder, changes: Changes, roles: dict[str, Ref]) ->
             RoleRemoval, after=previous, action=Action.delete_role, role=ref, transfer_to=heir
         )
         previous = [step.id]
+
+
+def lower_bound(changes: Changes, limits: Limits) -> int:
+    """The fewest calls Zoho's batch limits allow for the access changes: one per role
+    created, updated or deleted (one role per call), one per `groups_per_call` groups
+    created, one per group updated or deleted, one per `users_per_call` users moved."""
+    creates = sum(c.action == "create" for c in changes.groups)
+    return (
+        len(changes.roles)
+        + -(-creates // limits.groups_per_call)
+        + len(changes.groups)
+        - creates
+        + -(-len(changes.users) // limits.users_per_call)
+    )
