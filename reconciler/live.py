@@ -18,8 +18,8 @@ The calls, for an org of U users, T territories, G groups and R sharing rules:
       ceil(R/200)           GET /settings/data_sharing/rules (all modules in one listing
                             when more than one module is managed; else ?module=M)
     1 per module            GET /settings/fields?module=M, for modules the YAML's criteria use
-    roles or groups managed (the role and group lists shared with the rules' reads):
-      1                     GET /settings/roles (roles, or groups: who a role source reaches)
+    roles, groups or users managed (the role and group lists shared with the rules' reads):
+      1                     GET /settings/roles (groups: who a role source reaches)
       ceil(G/200) + G       GET /settings/user_groups, GET /settings/user_groups/{g}/sources
                             (groups managed)
     users managed:
@@ -223,7 +223,7 @@ class Lists:
 
 async def _access(client: Reader, scope: Scope, roles: _Once, groups: _Once) -> Lists:
     found = await _all(
-        roles.get() if scope.roles or scope.groups else _none(),
+        roles.get() if scope.roles or scope.groups or scope.users else _none(),
         _groups(client, groups) if scope.groups else _none(),
         client.list_profiles() if scope.users else _none(),
     )

@@ -5,7 +5,8 @@ The live state is made the way a user would make it: by applying a first random 
 state to the demo org. Both states draw on the demo org's active users, roles, groups and
 fields, so every name resolves; what varies is the shape of the tree, renames through
 `previously`, members, managers, permissions, descriptions, assignment criteria, defaults
-and sharing rules of both kinds.
+sharing rules of both kinds, user groups (drawing on users, roles and the state's own
+territories) and users' roles and profiles.
 """
 
 from __future__ import annotations
@@ -21,12 +22,16 @@ from reconciler.model import (
     Condition,
     Criteria,
     Group,
+    GroupSource,
     OrgState,
     Principal,
     PrincipalKind,
     ShareType,
     SharingRule,
+    SourceKind,
     Territory,
+    UserAccess,
+    UserGroup,
     name_key,
 )
 from tests.harness import config, failures, open_org
@@ -51,6 +56,8 @@ NAMES = ("Americas", "EMEA", "Emea", "APAC", "DACH", "Nordics", "Japan", "ANZ", 
 ROLES = ("CEO", "Finance")
 GROUPS = ("Finance", "Executives")
 RULE_NAMES = ("Share up", "Managers", "Big ones", "Finance view")
+GROUP_NAMES = ("Finance", "Executives", "Crew", "Night shift")
+GROUP_ROLES = ("Finance", "VP Sales", "EMEA Sales")
 CRITERIA: dict[str, tuple[Criteria, ...]] = {
     "Accounts": (
         Condition(field="Billing_Country", comparator="in", value=("USA", "Canada")),
@@ -178,7 +185,59 @@ def states(draw: st.DrawFn) -> OrgState:
     modules = draw(st.lists(st.sampled_from(["Accounts", "Deals", "Contacts"]), unique=True))
     sharing = {m: draw(rules(m)) for m in sorted(modules)} if modules else None
     sharing = draw(mostly(st.just(sharing))) if sharing else None
-    return OrgState(territories=territories, data_sharing=defaults, sharing_rules=sharing)
+    places = tuple(t.name for t in territories or () if t.parent is not None)
+    return OrgState(
+        territories=territories,
+        data_sharing=defaults,
+        sharing_rules=sharing,
+        groups=draw(st.one_of(st.none(), groups(places))),
+        users=draw(st.one_of(st.none(), user_roles())),
+    )
+
+
+@st.composite
+def groups(draw: st.DrawFn, territories: tuple[str, ...]) -> tuple[UserGroup, ...]:
+    """Groups drawing on the demo org's users and roles and on the state's own territories
+    (renamed with it through `previously`); one may take over another's name."""
+    kinds = [
+        st.builds(GroupSource, kind=st.just(SourceKind.user), name=st.sampled_from(USERS[1:])),
+        st.builds(
+            GroupSource,
+            kind=st.just(SourceKind.role),
+            name=st.sampled_from(GROUP_ROLES),
+            below=st.booleans(),
+        ),
+    ]
+    if territories:
+        kinds.append(
+            st.builds(
+                GroupSource,
+                kind=st.just(SourceKind.territory),
+                name=st.sampled_from(territories),
+                below=st.booleans(),
+            )
+        )
+    names = draw(st.lists(st.sampled_from(GROUP_NAMES), unique=True, max_size=3))
+    return tuple(
+        UserGroup(
+            name=name,
+            sources=tuple(draw(st.lists(st.one_of(kinds), min_size=1, max_size=3))),
+            **draw(
+                st.fixed_dictionaries({}, optional={"description": st.sampled_from(["a", "b"])})
+            ),
+        )
+        for name in names
+    )
+
+
+def user_roles() -> st.SearchStrategy[tuple[UserAccess, ...]]:
+    access = st.builds(
+        UserAccess,
+        email=st.sampled_from(USERS[1:]),
+        role=st.sampled_from(GROUP_ROLES),
+        profile=st.sampled_from(["Standard", "Sales Representative"]),
+    )
+    return st.lists(access, unique_by=lambda u: u.email, max_size=3).map(tuple)
 
 
 async def _apply_twice(first: OrgState, second: OrgState) -> None:
