@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from reconciler.model import RULE_KINDS, Frozen, OrgState, Territory, name_key
+from reconciler.model import RULE_KINDS, Frozen, OrgState, SourceKind, Territory, name_key
 
 
 class Scope(Frozen):
@@ -45,7 +45,7 @@ class Scope(Frozen):
         members = _keys(t for t in territories or () if t.users is not None)
         keep = _keys(territories or ())
         return cls(
-            territories=territories is not None,
+            territories=territories is not None or _territory_sources(desired),
             members_of=members,
             root_members=any(t.is_root and t.users is not None for t in territories or ()),
             keep=keep if territories is not None else None,
@@ -78,3 +78,9 @@ def _rule_modules(desired: OrgState) -> tuple[str, ...] | None:
     if desired.prune_groups and desired.groups is not None:
         return None
     return tuple(sorted(desired.sharing_rules)) if desired.sharing_rules is not None else ()
+
+
+def _territory_sources(desired: OrgState) -> bool:
+    """Groups drawing on territories need the territories' ids, even when the tree is not
+    managed."""
+    return any(s.kind is SourceKind.territory for g in desired.groups or () for s in g.sources)
