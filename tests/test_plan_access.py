@@ -197,3 +197,16 @@ def test_the_access_calls_are_at_their_lower_bound() -> None:
     plan = build(live, wanted, changes)
     access = [s for s in plan.steps if s.action in ACCESS_ACTIONS]
     assert len(access) == lower_bound(changes, Limits()) == 2 + 2 + 2
+
+
+def test_deleting_most_groups_needs_allow_deletes() -> None:
+    many = tuple(
+        UserGroup(id=f"g{n}", name=f"G{n}", sources=(GroupSource(kind=SourceKind.role, name="VP"),))
+        for n in range(8)
+    )
+    live = LIVE.model_copy(update={"groups": many})
+    wanted = OrgState(groups=many[:4], prune_groups=True)
+    plan = build(live, wanted, diff(live, wanted))
+    assert plan.unsafe == ("deletes 4 of 8 user groups (more than 3 needs --allow-deletes)",)
+    wanted = OrgState(groups=many[:5], prune_groups=True)
+    assert build(live, wanted, diff(live, wanted)).unsafe == ()
