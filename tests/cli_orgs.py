@@ -65,6 +65,7 @@ WITHOUT_TERRITORIES = [
     "ZohoCRM.settings.user_groups.ALL",
     "ZohoCRM.settings.fields.ALL",
     "ZohoCRM.settings.modules.ALL",
+    "ZohoCRM.settings.profiles.ALL",
 ]
 
 

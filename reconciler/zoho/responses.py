@@ -20,6 +20,7 @@ SCOPES = (
     ("settings/data_sharing", "ZohoCRM.settings.data_sharing.ALL"),
     ("settings/roles", "ZohoCRM.settings.roles.READ"),
     ("settings/user_groups", "ZohoCRM.settings.user_groups.READ"),
+    ("settings/profiles", "ZohoCRM.settings.profiles.READ"),
     ("settings/modules", "ZohoCRM.settings.modules.READ"),
     ("settings/fields", "ZohoCRM.settings.fields.READ"),
     ("users", "ZohoCRM.users.READ"),
