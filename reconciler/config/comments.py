@@ -169,6 +169,47 @@ def _flatten(value: Any) -> Iterator[CommentToken]:
             yield from _flatten(item)
 
 
+Items = dict[tuple[int, int], Anchor]
+
+
+def items(notes: Notes) -> Items:
+    """The anchors of list items by (list, item), taken before an edit moves them."""
+    return {
+        (id(a.container), id(a.value)): a
+        for a in notes.anchors.values()
+        if isinstance(a.container, CommentedSeq)
+    }
+
+
+def reanchor(data: Any, notes: Notes, by_item: Items) -> Notes:
+    """`notes` for `data` after it was edited in place (`adopt`): each key or item keeps its
+    comments, found by its mapping and key, or by the list and the item itself (`items`,
+    taken before the edit: items move up when one above them goes); what is new has none,
+    what went takes its comments with it."""
+    anchors: dict[Slot, Anchor] = {}
+    for container, key in _slots(data):
+        if isinstance(container, CommentedSeq):
+            old = by_item.get((id(container), id(container[key])))
+        else:
+            old = notes.anchors.get((id(container), key))
+        anchor = Anchor(container, key, -1 if old is None else old.line)
+        if old is not None:
+            anchor.before, anchor.eol = old.before, old.eol
+        anchors[anchor.slot] = anchor
+    return Notes(notes.header, notes.footer, anchors)
+
+
+def _slots(node: Any) -> Iterator[tuple[Collection, Any]]:
+    if isinstance(node, CommentedMap):
+        for key in node:
+            yield node, key
+            yield from _slots(node[key])
+    elif isinstance(node, CommentedSeq):
+        for index in range(len(node)):
+            yield node, index
+            yield from _slots(node[index])
+
+
 def clear(data: Any) -> None:
     for node in collections(data):
         node.ca.comment = None
