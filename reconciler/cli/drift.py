@@ -33,8 +33,17 @@ SINCE = click.option(
 )
 
 
-def _polling(org: dict[str, Any]) -> Polling:
-    return Polling().scaled(org["retry_scale"])
+AUDIT_TIMEOUT = click.option(
+    "--audit-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=600.0,
+    show_default=True,
+    help="Seconds to wait for Zoho's audit-log export before reporting drift unattributed.",
+)
+
+
+def _polling(org: dict[str, Any], timeout: float) -> Polling:
+    return Polling(limit=timeout).scaled(org["retry_scale"])
 
 
 @click.command()
@@ -49,10 +58,16 @@ def _polling(org: dict[str, Any]) -> Polling:
 )
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there is drift, 0 when none.")
 @SINCE
+@AUDIT_TIMEOUT
 @org_options
 @reports_errors
 def drift(
-    paths: tuple[Path, ...], fmt: str, detailed_exitcode: bool, since: datetime | None, **org: Any
+    paths: tuple[Path, ...],
+    fmt: str,
+    detailed_exitcode: bool,
+    since: datetime | None,
+    audit_timeout: float,
+    **org: Any,
 ) -> None:
     """Show where the org differs from the configuration, and who changed it.
 
@@ -70,7 +85,7 @@ def drift(
     config = load(paths)
     found = run(
         org,
-        lambda c: drift_workflow.find_drift(config, c, _since(since), _polling(org)),
+        lambda c: drift_workflow.find_drift(config, c, _since(since), _polling(org, audit_timeout)),
     ).report
     if fmt == "json":
         drift_json(found, sys.stdout)
@@ -87,9 +102,12 @@ def drift(
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--check", is_flag=True, help="Write nothing; print the diff only.")
 @SINCE
+@AUDIT_TIMEOUT
 @org_options
 @reports_errors
-def adopt(paths: tuple[Path, ...], check: bool, since: datetime | None, **org: Any) -> None:
+def adopt(
+    paths: tuple[Path, ...], check: bool, since: datetime | None, audit_timeout: float, **org: Any
+) -> None:
     """Write the org's drift into the configuration files, keeping everything else.
 
     Only the drifted objects change; comments and layout stay (files come out as `fmt`
@@ -103,7 +121,9 @@ def adopt(paths: tuple[Path, ...], check: bool, since: datetime | None, **org: A
     config = load(paths)
     _, files = run(
         org,
-        lambda c: drift_workflow.adopt_drift(config, paths, c, _since(since), _polling(org)),
+        lambda c: drift_workflow.adopt_drift(
+            config, paths, c, _since(since), _polling(org, audit_timeout)
+        ),
     )
     changed = [f for f in files if f.changed]
     for file in changed:

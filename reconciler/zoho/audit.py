@@ -112,7 +112,7 @@ async def _wait(session: Session, job: str, polling: Polling) -> str:
         if session.clock() - started + wait > polling.limit:
             raise AuditLogUnavailable(
                 f"Zoho's audit-log export job {job} did not finish within "
-                f"{polling.limit:.0f}s (still {status or 'unknown'}); run again later",
+                f"{polling.limit:g}s (still {status or 'unknown'}); run again later",
                 code="TIMEOUT",
                 request=f"GET {TEMPLATE}/{{id}}",
             )
