@@ -218,6 +218,10 @@ class ZohoClient:
         template = RULES + "/actions/summary"
         return await self.requests.pages(template, "sharing_rules_summary", params, per_page=None)
 
+    async def list_audit_exports(self) -> list[Json]:
+        """The org's audit-log export jobs (a cheap read that proves the READ scope)."""
+        return await self.requests.pages(audit.TEMPLATE, wire.AUDIT_KEY, per_page=None)
+
     async def read_audit_log(
         self, since: datetime, until: datetime, polling: Polling | None = None
     ) -> list[AuditEntry]:
