@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from reconciler.cli import drift_workflow
+from reconciler.cli import drift_workflow, last_apply
 from reconciler.cli.exits import EXIT_CHANGES, EXIT_OK, reports_errors
 from reconciler.cli.org import org_options, run
 from reconciler.config.load import load
@@ -40,6 +40,10 @@ AUDIT_TIMEOUT = click.option(
     show_default=True,
     help="Seconds to wait for Zoho's audit-log export before reporting drift unattributed.",
 )
+
+
+def _applies(org: dict[str, Any]) -> Path:
+    return last_apply.file_beside(org["sandbox_db"])
 
 
 def _polling(org: dict[str, Any], timeout: float) -> Polling:
@@ -122,7 +126,7 @@ def adopt(
     _, files = run(
         org,
         lambda c: drift_workflow.adopt_drift(
-            config, paths, c, _since(since), _polling(org, audit_timeout)
+            config, paths, c, _since(since), _polling(org, audit_timeout), _applies(org)
         ),
     )
     changed = [f for f in files if f.changed]

@@ -39,10 +39,10 @@ class Drift:
     live: OrgState
 
 
-def window_start(since: datetime | None, org_id: str | None, now: datetime) -> datetime:
+def window_start(since: datetime | None, last: datetime | None, now: datetime) -> datetime:
     """`--since`, else the last apply this machine recorded for the org, else 7 days ago;
     never further back than the three years Zoho keeps."""
-    start = since or last_apply.recorded(org_id) or now - DEFAULT_WINDOW
+    start = since or last or now - DEFAULT_WINDOW
     if start < now - HISTORY:
         raise ReconcilerError(
             f"--since {start.date()} is more than three years ago; Zoho keeps the audit log "
@@ -58,13 +58,15 @@ async def find_drift(
     connection: Connection,
     since: datetime | None = None,
     polling: Polling | None = None,
-    now: datetime | None = None,
+    applies: Path | None = None,
 ) -> Drift:
-    """The drift between the YAML and the org, attributed from the audit log."""
+    """The drift between the YAML and the org, attributed from the audit log. `applies` is
+    the file where this machine notes its applies (`last_apply`)."""
     live = await read(connection.client, Scope.for_config(config.state))
     names.check(config.state, live, config.sources)
-    until = now or datetime.now(UTC)
-    start = window_start(since, live.directory.org_id, until)
+    until = datetime.now(UTC)
+    last = last_apply.recorded(applies, connection.target.label) if applies else None
+    start = window_start(since, last, until)
     changes = diff(live, config.state)
     log: list[AuditEntry] = []
     attribution = Attribution(read=False, since=start, until=until, reason="no drift")
@@ -103,8 +105,9 @@ async def adopt_drift(
     connection: Connection,
     since: datetime | None = None,
     polling: Polling | None = None,
+    applies: Path | None = None,
 ) -> tuple[Drift, list[Adopted]]:
     """The drift, and the configuration files rewritten to hold it (not written here)."""
-    found = await find_drift(config, connection, since, polling)
+    found = await find_drift(config, connection, since, polling, applies)
     documents = [(str(path), path.read_bytes()) for path in walk_files(list(paths))]
     return found, adopt(documents, found.changes, found.live)

@@ -91,14 +91,19 @@ def _anchors(node: Any) -> Iterator[Anchor]:
     """Every key and item in document order, parents before their children."""
     if isinstance(node, CommentedMap):
         for key in node:
-            anchor = Anchor(node, key, node.lc.key(key)[0])
+            anchor = Anchor(node, key, _line(node.lc.key(key)))
             yield anchor
             yield from _anchors(node[key])
     elif isinstance(node, CommentedSeq):
         for index in range(len(node)):
-            anchor = Anchor(node, index, node.lc.item(index)[0])
+            anchor = Anchor(node, index, _line(node.lc.item(index)))
             yield anchor
             yield from _anchors(node[index])
+
+
+def _line(position: Any) -> int:
+    """The line a key or item was read from; -1 for one an edit added (`adopt`)."""
+    return -1 if position is None else int(position[0])
 
 
 def comment_lines(data: Any, text: str) -> tuple[dict[int, tuple[int, str]], dict[int, str]]:
@@ -300,7 +305,9 @@ def _gathered(anchor: Anchor, notes: Notes) -> tuple[list[str], tuple[int, str] 
     before, eol = list(anchor.before), anchor.eol
     if isinstance(anchor.value, CommentedMap | CommentedSeq) and anchor.value.fa.flow_style():
         for inner in _anchors(anchor.value):
-            found = notes.anchors[inner.slot]
+            found = notes.anchors.get(inner.slot)
+            if found is None:  # added by an edit: no comments
+                continue
             before += found.before
             if found.eol is not None and found.line == anchor.line and eol is None:
                 eol = found.eol
