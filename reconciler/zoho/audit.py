@@ -130,7 +130,7 @@ def _check_host(link: str, session: Session) -> None:
     zoho = parts.scheme == "https" and any(host == d or host.endswith("." + d) for d in TRUSTED)
     if not (zoho or host == api):
         raise AuditLogUnavailable(
-            f"the audit-log download link points at {host or link!r}, which is not Zoho's; "
+            f"the audit-log download link points at {host or repr(link)}, which is not Zoho's; "
             "the token was not sent there",
             request=DOWNLOAD,
         )
