@@ -59,12 +59,14 @@ async def find_drift(
     since: datetime | None = None,
     polling: Polling | None = None,
     applies: Path | None = None,
+    until: datetime | None = None,
 ) -> Drift:
     """The drift between the YAML and the org, attributed from the audit log. `applies` is
-    the file where this machine notes its applies (`last_apply`)."""
+    the file where this machine notes its applies (`last_apply`); `until` ends the window
+    (now; a benchmark in virtual time passes its own)."""
     live = await read(connection.client, Scope.for_config(config.state))
     names.check(config.state, live, config.sources)
-    until = datetime.now(UTC)
+    until = until or datetime.now(UTC)
     last = last_apply.recorded(applies, connection.target.label) if applies else None
     start = window_start(since, last, until)
     changes = diff(live, config.state)

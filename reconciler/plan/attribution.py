@@ -12,7 +12,7 @@ the columns of its export; the area, field and column names are those `zoho.wire
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 
 from reconciler.model import Frozen, OrgState, Territory, name_key
@@ -63,20 +63,31 @@ Change = TerritoryChange | MemberChange | DefaultChange | RuleChange
 
 
 def entries_for(
-    change: Change, live: OrgState, log: Iterable[AuditEntry]
+    change: Change,
+    live: OrgState,
+    log: Iterable[AuditEntry],
+    renamed: Mapping[str, str] | None = None,
 ) -> tuple[AuditEntry, ...]:
-    """The entries that explain `change`, oldest first."""
-    found = [entry for entry in log if _explains(change, live, entry)]
+    """The entries that explain `change`, oldest first. `renamed` maps the YAML name key of
+    a territory renamed in the org to its live name (for its members)."""
+    live_name = ""
+    if isinstance(change, MemberChange):
+        live_name = (renamed or {}).get(name_key(change.territory), change.territory)
+    found = [entry for entry in log if _explains(change, live, entry, live_name)]
     return tuple(sorted(found, key=lambda e: e.time))
 
 
-def _explains(change: Change, live: OrgState, entry: AuditEntry) -> bool:
+def _explains(change: Change, live: OrgState, entry: AuditEntry, live_name: str) -> bool:
     if isinstance(change, TerritoryChange):
         return entry.area == TERRITORIES and _territory(change, entry)
     if isinstance(change, MemberChange):
-        return entry.area == TERRITORIES and _members(change, live, entry)
-    if isinstance(change, DefaultChange):
-        return entry.area == DATA_SHARING and name_key(entry.record_name) == name_key(change.module)
+        return entry.area == TERRITORIES and _members(change, live, entry, live_name)
+    if isinstance(change, DefaultChange):  # not the change that set the YAML's value
+        return (
+            entry.area == DATA_SHARING
+            and name_key(entry.record_name) == name_key(change.module)
+            and entry.new != change.after.value
+        )
     return entry.area == SHARING_RULES and _rule(change, entry)
 
 
@@ -99,10 +110,10 @@ def _territory(change: TerritoryChange, entry: AuditEntry) -> bool:
     return entry.field in wanted
 
 
-def _members(change: MemberChange, live: OrgState, entry: AuditEntry) -> bool:
+def _members(change: MemberChange, live: OrgState, entry: AuditEntry, live_name: str) -> bool:
     if entry.field != "users":
         return False
-    territory = _live_territory(live, change.territory)
+    territory = _live_territory(live, live_name)
     if territory is not None and territory.id:
         if entry.record_id != territory.id:
             return False

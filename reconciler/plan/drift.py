@@ -68,7 +68,8 @@ def report(
     target: str,
 ) -> DriftReport:
     entries = list(log)
-    items = [_item(change, live, entries) for change in _changes(changes)]
+    renamed = {c.key: c.renamed_from for c in changes.territories if c.renamed_from is not None}
+    items = [_item(change, live, entries, renamed) for change in _changes(changes)]
     return DriftReport(target=target, attribution=attribution, items=tuple(items))
 
 
@@ -79,8 +80,10 @@ def _changes(changes: Changes) -> Iterable[Change]:
     yield from changes.rules
 
 
-def _item(change: Change, live: OrgState, log: list[AuditEntry]) -> DriftItem:
-    entries = entries_for(change, live, log)
+def _item(
+    change: Change, live: OrgState, log: list[AuditEntry], renamed: dict[str, str]
+) -> DriftItem:
+    entries = entries_for(change, live, log, renamed)
     if isinstance(change, TerritoryChange):
         return DriftItem(
             kind="territory",
