@@ -55,7 +55,6 @@ class _Index:
     documents: list[CommentedMap]
     territories: dict[str, _Place] = field(default_factory=dict)
     rules: dict[tuple[str, str], _Place] = field(default_factory=dict)
-    touched: set[int] = field(default_factory=set)
 
 
 def adopt(documents: Sequence[Document], changes: Changes, live: OrgState) -> list[Adopted]:
@@ -144,7 +143,7 @@ def _edits(index: _Index, changes: Changes, live: OrgState) -> Iterator[tuple[in
         elif change.action == "create":
             place = index.territories.get(change.key)
             if place is not None and place.siblings is not None:
-                yield place.document, _territory_removal(change.key)
+                yield place.document, _removal(_territory_at(change.key))
     for change in added:
         parent = index.territories.get(name_key(change.parent or ""))
         if parent is not None and change.live is not None:
@@ -191,9 +190,15 @@ def _children(node: CommentedMap) -> CommentedSeq:
     return children
 
 
-def _territory_removal(key: str) -> Edit:
+def _territory_at(key: str) -> Callable[[_Index], _Place]:
+    return lambda index: index.territories[key]
+
+
+def _removal(find: Callable[[_Index], _Place]) -> Edit:
+    """Take a territory or rule out of the list that holds it, with what is below it."""
+
     def edit(at: _Locator) -> None:
-        place = at.index.territories[key]
+        place = find(at.index)
         if place.siblings is not None:
             place.siblings.remove(place.node)
 
@@ -241,7 +246,7 @@ def _rule(change: RuleChange, index: _Index) -> tuple[int, Edit] | None:
     if place is None:
         return None
     if change.action == "create":
-        return place.document, _rule_removal(key)
+        return place.document, _removal(lambda index: index.rules[key])
     return place.document, _rule_update(key, change)
 
 
@@ -258,15 +263,6 @@ def _rule_update(key: tuple[str, str], change: RuleChange) -> Edit:
                 node.pop(name, None)
         if change.activation is not None:
             node["active"] = change.live.active
-
-    return edit
-
-
-def _rule_removal(key: tuple[str, str]) -> Edit:
-    def edit(at: _Locator) -> None:
-        place = at.index.rules[key]
-        if place.siblings is not None:
-            place.siblings.remove(place.node)
 
     return edit
 

@@ -24,9 +24,7 @@ def drift_text(found: DriftReport, out: TextIO) -> None:
         return
     for item in found.items:
         out.write(f"\n~ {item.kind} {item.name}: {item.summary}\n")
-        for field in item.fields:
-            out.write(f"    {_field(field.field, field.before, field.after)}\n")
-        for line in _entries(item, found.attribution.read):
+        for line in _details(item, found.attribution.read):
             out.write(f"    {line}\n")
     out.write(f"\n{_count(found)}\n")
 
@@ -38,10 +36,7 @@ def drift_markdown(found: DriftReport) -> str:
     lines += [f"**{_count(found)}**", ""]
     for item in found.items:
         lines.append(f"- **{escape(item.kind)} {escape(item.name)}**: {escape(item.summary)}")
-        for field in item.fields:
-            lines.append(f"  - {escape(_field(field.field, field.before, field.after))}")
-        for line in _entries(item, found.attribution.read):
-            lines.append(f"  - {escape(line)}")
+        lines += [f"  - {escape(line)}" for line in _details(item, found.attribution.read)]
     lines += [
         "",
         "Keep it: `reconciler adopt` (writes it into the YAML). Undo it: `reconciler apply`.",
@@ -70,6 +65,12 @@ def _count(found: DriftReport) -> str:
     return (
         f"{plural(len(found.items), 'drifted object')}, {attributed} attributed from the audit log"
     )
+
+
+def _details(item: DriftItem, read: bool) -> list[str]:
+    """An item's fields (the org's value, the YAML's), then its audit entries."""
+    fields = [_field(f.field, f.before, f.after) for f in item.fields]
+    return fields + _entries(item, read)
 
 
 def _field(name: str, org: Any, yaml: Any) -> str:

@@ -48,18 +48,11 @@ def parse(db: sqlite3.Connection, criteria: Any, at: str, now: float) -> Where:
     if "group" in criteria or "group_operator" in criteria:
         return _group(db, criteria, at, now)
     if "field" not in criteria:
-        raise ItemError(
-            {
-                "code": "EXPECTED_FIELD_MISSING",
-                "details": {
-                    "expected_fields": [
-                        {"api_name": "field", "json_path": f"{at}.field"},
-                        {"api_name": "group", "json_path": f"{at}.group"},
-                    ]
-                },
-                "message": "one of the expected fields is missing",
-                "status": "error",
-            }
+        raise _pointing(
+            "EXPECTED_FIELD_MISSING",
+            "one of the expected fields is missing",
+            "expected_fields",
+            {"field": f"{at}.field", "group": f"{at}.group"},
         )
     return _condition(db, criteria, at, now)
 
@@ -187,18 +180,11 @@ def _module_name(db: sqlite3.Connection, ref: Any, at: str) -> str:
     by_id = _find(db, "id = ?", as_id(ref.get("id"))) if "id" in ref else None
     named = _find(db, "api_name = ? COLLATE NOCASE", by_name) if "api_name" in ref else None
     if by_id is not None and named is not None and by_id != named:
-        raise ItemError(
-            {
-                "code": "AMBIGUITY_DURING_PROCESSING",
-                "details": {
-                    "ambiguity_due_to": [
-                        {"api_name": "id", "json_path": f"{at}.id"},
-                        {"api_name": "api_name", "json_path": f"{at}.api_name"},
-                    ]
-                },
-                "message": "ambiguity during processing",
-                "status": "error",
-            }
+        raise _pointing(
+            "AMBIGUITY_DURING_PROCESSING",
+            "ambiguity during processing",
+            "ambiguity_due_to",
+            {"id": f"{at}.id", "api_name": f"{at}.api_name"},
         )
     found = by_id or named
     if found is None or ("id" in ref and by_id is None) or ("api_name" in ref and named is None):
@@ -253,6 +239,14 @@ def _member(column: str, values: list[Any]) -> Where:
 
 def _error(code: str, message: str, name: str, at: str, **extra: Any) -> ItemError:
     return ItemError(field_error(code, message, name, at, **extra))
+
+
+def _pointing(code: str, message: str, key: str, fields: dict[str, str]) -> ItemError:
+    """An error whose details list fields by api name and JSON path (OAS2's shapes)."""
+    pointers = [{"api_name": name, "json_path": path} for name, path in fields.items()]
+    return ItemError(
+        {"code": code, "details": {key: pointers}, "message": message, "status": "error"}
+    )
 
 
 def _limit(name: str, at: str, limit: int) -> ItemError:
