@@ -76,7 +76,7 @@ def adopt(documents: Sequence[Document], changes: Changes, live: OrgState) -> li
         if not mine:
             results.append(Adopted(name, before, before))
             continue
-        after = rewrite(name, raw, lambda data, mine=mine: _apply(data, mine))  # type: ignore[misc]
+        after = rewrite(name, raw, _applying(mine))
         results.append(Adopted(name, before, after))
     return results
 
@@ -92,10 +92,15 @@ class _Locator:
     number: int
 
 
-def _apply(data: CommentedMap, edits: list[Edit]) -> None:
-    index = _index([data])
-    for edit in edits:
-        edit(_Locator(index, 0))
+def _applying(edits: list[Edit]) -> Callable[[CommentedMap], None]:
+    """The edits of one file, made on it as `rewrite` loads it again."""
+
+    def apply(data: CommentedMap) -> None:
+        index = _index([data])
+        for edit in edits:
+            edit(_Locator(index, 0))
+
+    return apply
 
 
 def _index(documents: list[CommentedMap]) -> _Index:
