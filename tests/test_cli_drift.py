@@ -177,3 +177,14 @@ def test_a_long_window_exports_everything_and_cuts_it_here(org: CliOrg, folder: 
         criteria = db.execute("SELECT criteria FROM audit_jobs").fetchone()[0]
     assert criteria is None  # over 180 days: the whole log, no criteria
     assert json.loads(result.stdout)["attribution"]["read"] is True
+
+
+def test_adopt_without_the_log_warns_that_renames_cannot_be_told(org: CliOrg, folder: Path) -> None:
+    colleague_changes(org.sandbox)
+    credentials = Credentials("limited-client", "limited-secret", "limited-no-audit")
+    result = org.invoke("adopt", str(folder), "--check", credentials=credentials)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count("warning:") == 1
+    assert "adopted as one removed and one added" in result.stderr
+    assert "+    - name: The Americas" in result.stdout  # added under the root
+    assert "-    - name: Americas" in result.stdout  # and the YAML's one removed

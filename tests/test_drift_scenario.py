@@ -135,3 +135,20 @@ def test_drift_names_who_changed_what_and_adopt_keeps_it(org: CliOrg, config: Pa
     planned = org.invoke("plan", str(config.parent), "--detailed-exitcode")
     assert planned.exit_code == 0, planned.stdout + planned.stderr
     assert org.invoke("drift", str(config.parent), "--detailed-exitcode").exit_code == 0
+
+
+def test_drift_over_http_reads_the_log_from_the_servers_own_link(tmp_path: Path) -> None:
+    """Served on 127.0.0.1 and reached as a custom server: the job's download link names the
+    same host, so the token may go there, and the file streams over a real socket."""
+    settings = SandboxSettings(rule_recompute_s=0.05, audit_export_s=0.05)
+    with cli_org("served", tmp_path, settings=settings) as org:
+        folder = tmp_path / "org"
+        folder.mkdir()
+        (folder / "territories.yaml").write_text(CONFIG, encoding="utf-8")
+        assert org.invoke("apply", str(folder), "--auto-approve").exit_code == 0
+        colleague_changes(org.sandbox)
+        result = org.invoke("drift", str(folder), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["attribution"]["read"] is True
+    assert [len(item["entries"]) for item in report["items"]] == [1, 1, 1]

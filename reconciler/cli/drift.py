@@ -15,6 +15,7 @@ from reconciler.cli import drift_workflow, last_apply
 from reconciler.cli.exits import EXIT_CHANGES, EXIT_OK, reports_errors
 from reconciler.cli.org import org_options, run
 from reconciler.config.load import load
+from reconciler.plan.drift import DriftReport
 from reconciler.render.drift import drift_json, drift_markdown, drift_text
 from reconciler.zoho.audit import Polling
 
@@ -97,9 +98,14 @@ def drift(
         sys.stdout.write(drift_markdown(found))
     else:
         drift_text(found, sys.stdout)
-    if not found.attribution.read and found.attribution.reason != "no drift":
-        click.echo(f"warning: drift is not attributed: {found.attribution.reason}", err=True)
+    _warn(found)
     sys.exit(EXIT_CHANGES if detailed_exitcode and not found.empty else EXIT_OK)
+
+
+def _warn(found: DriftReport, also: str = "") -> None:
+    """One warning when the audit log could not be read."""
+    if not found.attribution.read and found.attribution.reason != "no drift":
+        click.echo(f"warning: drift is not attributed: {found.attribution.reason}{also}", err=True)
 
 
 @click.command()
@@ -123,12 +129,13 @@ def adopt(
         reconciler adopt org/ --check   # show the diff, write nothing
     """
     config = load(paths)
-    _, files = run(
+    found, files = run(
         org,
         lambda c: drift_workflow.adopt_drift(
             config, paths, c, _since(since), _polling(org, audit_timeout), _applies(org)
         ),
     )
+    _warn(found.report, "; a territory renamed in the org is adopted as one removed and one added")
     changed = [f for f in files if f.changed]
     for file in changed:
         sys.stdout.writelines(
