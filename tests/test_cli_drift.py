@@ -188,3 +188,12 @@ def test_adopt_without_the_log_warns_that_renames_cannot_be_told(org: CliOrg, fo
     assert "adopted as one removed and one added" in result.stderr
     assert "+    - name: The Americas" in result.stdout  # added under the root
     assert "-    - name: Americas" in result.stdout  # and the YAML's one removed
+
+
+def test_the_window_starts_at_this_machines_last_apply(org: CliOrg, folder: Path) -> None:
+    colleague_changes(org.sandbox)
+    noted = json.loads((org.db.parent / "last-apply.json").read_text())
+    [(target, when)] = noted.items()
+    assert target == org.banner().removeprefix("target: ")
+    report = json.loads(org.invoke("drift", str(folder), "--format", "json").stdout)
+    assert report["attribution"]["since"].startswith(when.removesuffix("+00:00"))

@@ -90,7 +90,9 @@ def drift(
     config = load(paths)
     found = run(
         org,
-        lambda c: drift_workflow.find_drift(config, c, _since(since), _polling(org, audit_timeout)),
+        lambda c: drift_workflow.find_drift(
+            config, c, _since(since), _polling(org, audit_timeout), _applies(org)
+        ),
     ).report
     if fmt == "json":
         drift_json(found, sys.stdout)

@@ -522,3 +522,102 @@ async def test_body_errors(client, body, expected):
     response = await client.post(EXPORT, json=body)
     assert response.status_code == 400
     assert response.json() == expected
+
+
+ACTION = {"api_name": "action"}
+
+
+@pytest.mark.parametrize(
+    ("criteria", "code", "path"),
+    [
+        ("everything", "INVALID_DATA", AT),
+        (
+            {"group": [{"field": ACTION, "comparator": "equal", "value": "added"}]},
+            "MANDATORY_NOT_FOUND",
+            AT,
+        ),
+        ({"group_operator": "and", "group": "x"}, "INVALID_DATA", f"{AT}.group"),
+        ({"field": ACTION, "comparator": "equal"}, "MANDATORY_NOT_FOUND", f"{AT}.value"),
+        (
+            {"field": ACTION, "comparator": "in", "value": ["added", "moved"]},
+            "INVALID_DATA",
+            f"{AT}.value[1]",
+        ),
+        (
+            {"field": {"api_name": "module"}, "comparator": "in", "value": ["Accounts"]},
+            "INVALID_DATA",
+            f"{AT}.value[0]",
+        ),
+        (
+            {
+                "field": {"api_name": "module"},
+                "comparator": "equal",
+                "value": [{"api_name": "Spaceships"}],
+            },
+            "INVALID_DATA",
+            f"{AT}.value[0]",
+        ),
+        (
+            {"field": {"api_name": "done_by"}, "comparator": "in", "value": ["Victor"]},
+            "INVALID_DATA",
+            f"{AT}.value[0].id",
+        ),
+        (
+            {
+                "field": TIME,
+                "comparator": "between",
+                "value": ["2025-06-02T00:00:00+00:00", "2025-06-01T00:00:00+00:00"],
+            },
+            "INVALID_DATA",
+            f"{AT}.value",
+        ),
+        (
+            {"field": TIME, "comparator": "between", "value": ["2025-06-01T00:00:00+00:00"]},
+            "DEPENDENT_MISMATCH",
+            f"{AT}.value",
+        ),
+        (
+            {"field": TIME, "comparator": "between", "value": [1, 2]},
+            "INVALID_DATA",
+            f"{AT}.value[0]",
+        ),
+        (
+            {
+                "field": TIME,
+                "comparator": "between",
+                "value": ["2020-01-01T00:00:00+00:00", "2020-02-01T00:00:00+00:00"],
+            },
+            "NOT_ALLOWED",
+            f"{AT}.value",
+        ),
+    ],
+)
+async def test_more_criteria_errors(client, criteria, code, path):
+    response = await client.post(EXPORT, json={"audit_log_export": [{"criteria": criteria}]})
+    assert response.status_code == 400
+    [error] = response.json()["audit_log_export"]
+    assert (error["code"], error["details"].get("json_path")) == (code, path)
+
+
+async def test_criteria_select_by_action_and_area(sandbox, client, org, clock):
+    americas = await create_territory(client, "Americas", org.root)
+    url = f"/crm/v8/settings/territories/{americas}"
+    assert (
+        await client.delete(url, params={"delete_previous_forecasts": "false"})
+    ).status_code == 200
+    accounts = {"share_type": "public", "module": {"id": org.module("Accounts")}}
+    await client.put("/crm/v8/settings/data_sharing", json={"data_sharing": [accounts]})
+    deleted = {"field": ACTION, "comparator": "equal", "value": "deleted"}
+    _, rows = await export(client, clock, {"audit_log_export": [{"criteria": deleted}]})
+    assert [(r["action"], r["record_name"]) for r in rows] == [("deleted", "Americas")]
+    by_id = [{"id": org.module("Accounts")}]
+    area = {
+        "field": {"api_name": "module"},
+        "comparator": "in",
+        "value": [{"api_name": "Data_Sharing"}],
+    }
+    _, rows = await export(client, clock, {"audit_log_export": [{"criteria": area}]})
+    assert [r["module"] for r in rows] == ["Data_Sharing"]
+    module = {"field": {"api_name": "module"}, "comparator": "equal", "value": by_id}
+    _, rows = await export(client, clock, {"audit_log_export": [{"criteria": module}]})
+    assert rows == []  # no record entries: the log here holds settings only
