@@ -34,8 +34,8 @@ DOWNLOAD = "GET {download link}"
 MAX_WINDOW = timedelta(days=180)
 HISTORY = timedelta(days=3 * 365)
 SPOOL_BYTES = 8 * 1024 * 1024  # a bigger file goes to a temporary file while it is read
-DOWNLOAD_DOMAINS = ("zoho." + tld for tld in API_TLDS if tld != "ca")
-TRUSTED = (*DOWNLOAD_DOMAINS, "zohocloud.ca")
+# Zoho's own domains, where its download servers live (download.zoho.com, ...).
+TRUSTED = tuple(f"zoho.{tld}" for tld in API_TLDS if tld != "ca") + ("zohocloud.ca",)
 
 
 @dataclass(frozen=True)
