@@ -62,7 +62,9 @@ def test_no_drift_exits_0_and_reads_no_audit_log(org: CliOrg, folder: Path) -> N
     org.sandbox.reset_stats()
     result = org.invoke("drift", str(folder), "--detailed-exitcode")
     assert result.exit_code == 0, result.stderr
-    assert "No drift: the org matches the configuration." in result.stdout
+    assert result.stdout == "No drift: the org matches the configuration.\n"
+    markdown = org.invoke("drift", str(folder), "--format", "markdown").stdout
+    assert markdown.endswith("\n\nNo drift: the org matches the configuration.\n")
     assert not any("audit_log" in e for e in org.sandbox.stats()["endpoints"])
 
 

@@ -18,10 +18,10 @@ NO_DRIFT = "No drift: the org matches the configuration."
 
 
 def drift_text(found: DriftReport, out: TextIO) -> None:
-    out.write(_window(found) + "\n")
     if found.empty:
         out.write(NO_DRIFT + "\n")
         return
+    out.write(_window(found) + "\n")
     for item in found.items:
         out.write(f"\n~ {item.kind} {item.name}: {item.summary}\n")
         for line in _details(item, found.attribution.read):
@@ -30,9 +30,10 @@ def drift_text(found: DriftReport, out: TextIO) -> None:
 
 
 def drift_markdown(found: DriftReport) -> str:
-    lines = [f"### Drift in {escape(found.target)}", "", escape(_window(found)), ""]
+    lines = [f"### Drift in {escape(found.target)}", ""]
     if found.empty:
         return "\n".join([*lines, NO_DRIFT, ""])
+    lines += [escape(_window(found)), ""]
     lines += [f"**{_count(found)}**", ""]
     for item in found.items:
         lines.append(f"- **{escape(item.kind)} {escape(item.name)}**: {escape(item.summary)}")
@@ -55,8 +56,6 @@ def _window(found: DriftReport) -> str:
     if attribution.read:
         entries = plural(attribution.entries, "settings entry", "settings entries")
         return f"audit log read from {span} ({entries})"
-    if attribution.reason == "no drift":
-        return f"drift since {span}"
     return f"warning: drift is not attributed: {attribution.reason}"
 
 
