@@ -199,3 +199,23 @@ def test_the_window_starts_at_this_machines_last_apply(org: CliOrg, folder: Path
     assert target == org.banner().removeprefix("target: ")
     report = json.loads(org.invoke("drift", str(folder), "--format", "json").stdout)
     assert report["attribution"]["since"].startswith(when.removesuffix("+00:00"))
+
+
+def test_adopt_refuses_an_environment_that_changes_the_yaml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from reconciler.cli.main import main
+
+    (tmp_path / "org").mkdir()
+    (tmp_path / "org" / "t.yaml").write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "overlay").mkdir()
+    (tmp_path / "reconciler.toml").write_text(
+        '[environments.staging]\nlocal = "staging.sqlite3"\noverlays = ["overlay"]\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["adopt", "org", "--env", "staging"])
+    assert result.exit_code == 1
+    assert "adopt writes the shared YAML, but environment 'staging' changes it" in result.stderr

@@ -12,9 +12,10 @@ from typing import Any
 import click
 
 from reconciler.cli import drift_workflow, last_apply
+from reconciler.cli.environment import chosen, load_config
 from reconciler.cli.exits import EXIT_CHANGES, EXIT_OK, reports_errors
 from reconciler.cli.org import org_options, run
-from reconciler.config.load import load
+from reconciler.errors import ReconcilerError
 from reconciler.plan.drift import DriftReport
 from reconciler.render.drift import drift_json, drift_markdown, drift_text
 from reconciler.zoho.audit import Polling
@@ -87,7 +88,7 @@ def drift(
         reconciler drift org/ --since 2026-11-01 --format markdown > drift.md
         reconciler drift org/ --detailed-exitcode   # 0 no drift, 2 drift, 1 error
     """
-    config = load(paths)
+    config = load_config(paths, chosen(org["env_name"]))
     found = run(
         org,
         lambda c: drift_workflow.find_drift(
@@ -130,7 +131,14 @@ def adopt(
         reconciler adopt org/
         reconciler adopt org/ --check   # show the diff, write nothing
     """
-    config = load(paths)
+    environment = chosen(org["env_name"])
+    if environment is not None and (environment.overlays or environment.users is not None):
+        raise ReconcilerError(
+            f"adopt writes the shared YAML, but environment {environment.name!r} changes it "
+            "(overlays or a user mapping); edit its overlay by hand, or adopt in an "
+            "environment without them"
+        )
+    config = load_config(paths, environment)
     found, files = run(
         org,
         lambda c: drift_workflow.adopt_drift(
