@@ -15,7 +15,8 @@ messages and exit codes.
     │   ├── RateLimited       429 / concurrency / credits: retryable, retries ran out
     │   ├── Unavailable       5xx, dropped connections, timeouts: retryable, retries ran out
     │   ├── BadResponse       the server answered something that is not Zoho's JSON
-    │   └── Rejected          a terminal 4xx: retrying cannot help
+    │   ├── Rejected          a terminal 4xx: retrying cannot help
+    │   └── AuditLogUnavailable  an audit-log export failed, never finished or was refused
     └── ApplyError            an apply finished with failed or skipped operations
 """
 
@@ -142,6 +143,11 @@ class BadResponse(ApiError):
 
 class Rejected(ApiError):
     """A terminal refusal (4xx): retrying the same request cannot succeed."""
+
+
+class AuditLogUnavailable(ApiError):
+    """An audit-log export job failed, did not finish in time, or could not be scheduled:
+    drift is then reported without attribution."""
 
 
 class ApplyError(ReconcilerError):

@@ -4,6 +4,7 @@ are what they claim, and the write bound's cover agrees with reconciler's own.""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import re
 import subprocess
@@ -112,3 +113,14 @@ def test_the_current_user_s_pairs_go_territory_side() -> None:
     edges = [("a", "me"), ("a", "x"), ("b", "me"), ("c", "x")]
     assert cover_size(edges) == 2  # without the rule: {me, x}; with it: a, b and then x
     assert cover_size(edges, current_user="me") == 3
+
+
+def test_the_drift_benchmark_runs_and_meets_its_bound() -> None:
+    from bench import drift
+
+    result = asyncio.run(drift.run(FAST, export_seconds=30.0))
+    assert (result.drifted, result.attributed) == (3, 3)
+    assert result.reads == result.read_bound
+    assert result.calls - result.polls == result.bound
+    assert result.downloads == 1 and result.polls == 5
+    assert "| fast | 3 / 3 |" in drift.table([result], 30.0)

@@ -38,6 +38,7 @@ NAMES = [
     "scope: roles",
     "scope: groups",
     "scope: writes",
+    "scope: audit log",
     "territory management",
     "API credits",
 ]
@@ -110,6 +111,24 @@ async def test_missing_scopes_fail_and_name_the_scope(validating_transport: Wrap
         "ZohoCRM.settings.data_sharing.ALL: plan works"
     )
     assert found["territory management"].status is Status.warn
+    audit = found["scope: audit log"]
+    assert audit.status is Status.warn
+    assert audit.found == "drift cannot say who changed what (401 OAUTH_SCOPE_MISMATCH)"
+    assert audit.fix.startswith("add ZohoCRM.settings.audit_logs.CREATE, ")
+
+
+async def test_audit_scopes_the_token_lacks_are_named(validating_transport: Wrap) -> None:
+    base = demo_seed()
+    reads = SeedRefreshToken(token="audit-read", scopes=["ZohoCRM.settings.ALL"])
+    client = base.oauth_clients[0]
+    client = client.model_copy(update={"refresh_tokens": [*client.refresh_tokens, reads]})
+    with Sandbox(seed=base.model_copy(update={"oauth_clients": [client]})) as sandbox:
+        found = by_name(await run_doctor(sandbox, validating_transport, "audit-read"))
+    audit = found["scope: audit log"]
+    assert audit.status is Status.warn
+    assert audit.found == (
+        "missing ZohoFiles.files.READ: drift is reported without who changed what"
+    )
 
 
 @pytest.mark.parametrize(
@@ -224,7 +243,7 @@ def test_doctor_on_the_local_sandbox_exits_0(tmp_path: Path) -> None:
     assert result.stderr == f"target: local sandbox ({tmp_path / 'sandbox.sqlite3'})\n"
     lines = result.stdout.splitlines()
     assert [line.split()[0] for line in lines[:-1]] == ["ok"] * len(NAMES)
-    assert lines[-1] == "doctor: 12 passed: ready for plan and apply"
+    assert lines[-1] == "doctor: 13 passed: ready for plan and apply"
 
 
 def test_doctor_exits_1_when_a_check_fails(tmp_path: Path) -> None:
@@ -235,4 +254,4 @@ def test_doctor_exits_1_when_a_check_fails(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "fail  territory management  not available in this org" in result.stdout
     assert "fix: enable it in Setup > Users and Control > Territory Management" in result.stdout
-    assert result.stdout.splitlines()[-1].startswith("doctor: 1 failed, 11 passed")
+    assert result.stdout.splitlines()[-1].startswith("doctor: 1 failed, 12 passed")

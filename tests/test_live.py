@@ -49,7 +49,7 @@ def big_seed(users: int = 260, territories: int = 250) -> Seed:
             "groups": [{"name": f"Group {g}", "sources": [{"role": "Rep"}]} for g in range(3)],
             "modules": [m.model_dump() for m in demo.modules],
             "territories": flat[:10],
-            "oauth_clients": [m.model_dump() for m in demo.oauth_clients],
+            "oauth_clients": [demo.oauth_clients[0].model_dump()],  # the demo admin's client
         }
     )
 

@@ -35,6 +35,14 @@ class Commands(click.Group):
             "reconciler.cli.org",
             "Write the live org as YAML, to adopt an org that already has territories.",
         ),
+        "drift": (
+            "reconciler.cli.drift",
+            "Show where the org differs from the configuration, and who changed it.",
+        ),
+        "adopt": (
+            "reconciler.cli.drift",
+            "Write the org's drift into the configuration files, keeping everything else.",
+        ),
         "doctor": (
             "reconciler.cli.org",
             "Check that the org is ready: credentials, scopes, edition, Territory Management.",

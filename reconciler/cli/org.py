@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from reconciler.apply.report import Listener, Report
-from reconciler.cli import workflow
+from reconciler.cli import last_apply, workflow
 from reconciler.cli.environment import chosen, load_base, load_config
 from reconciler.cli.exits import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, reports_errors
 from reconciler.cli.target import SANDBOX_DB
@@ -255,13 +255,17 @@ def apply(
         text = saved_file.read_text(encoding="utf-8")
         report = run(
             org,
-            lambda c: workflow.apply_plan_file(
-                text,
-                str(saved_file),
-                c,
-                allow_deletes=allow_deletes,
-                review=_reviewed,
-                listener_for=progress_for,
+            lambda c: last_apply.noted(
+                last_apply.file_beside(org["sandbox_db"]),
+                c.target.label,
+                workflow.apply_plan_file(
+                    text,
+                    str(saved_file),
+                    c,
+                    allow_deletes=allow_deletes,
+                    review=_reviewed,
+                    listener_for=progress_for,
+                ),
             ),
         )
     else:
@@ -269,8 +273,12 @@ def apply(
         review = reviewer(auto_approve)
         report = run(
             org,
-            lambda c: workflow.apply_config(
-                config, c, allow_deletes=allow_deletes, review=review, listener_for=progress_for
+            lambda c: last_apply.noted(
+                last_apply.file_beside(org["sandbox_db"]),
+                c.target.label,
+                workflow.apply_config(
+                    config, c, allow_deletes=allow_deletes, review=review, listener_for=progress_for
+                ),
             ),
         )
     finish(report, fmt)

@@ -91,14 +91,19 @@ def _anchors(node: Any) -> Iterator[Anchor]:
     """Every key and item in document order, parents before their children."""
     if isinstance(node, CommentedMap):
         for key in node:
-            anchor = Anchor(node, key, node.lc.key(key)[0])
+            anchor = Anchor(node, key, _line(node.lc.key(key)))
             yield anchor
             yield from _anchors(node[key])
     elif isinstance(node, CommentedSeq):
         for index in range(len(node)):
-            anchor = Anchor(node, index, node.lc.item(index)[0])
+            anchor = Anchor(node, index, _line(node.lc.item(index)))
             yield anchor
             yield from _anchors(node[index])
+
+
+def _line(position: Any) -> int:
+    """The line a key or item was read from; -1 for one an edit added (`adopt`)."""
+    return -1 if position is None else int(position[0])
 
 
 def comment_lines(data: Any, text: str) -> tuple[dict[int, tuple[int, str]], dict[int, str]]:
@@ -167,6 +172,47 @@ def _flatten(value: Any) -> Iterator[CommentToken]:
     elif isinstance(value, list):
         for item in value:
             yield from _flatten(item)
+
+
+Items = dict[tuple[int, int], Anchor]
+
+
+def items(notes: Notes) -> Items:
+    """The anchors of list items by (list, item), taken before an edit moves them."""
+    return {
+        (id(a.container), id(a.value)): a
+        for a in notes.anchors.values()
+        if isinstance(a.container, CommentedSeq)
+    }
+
+
+def reanchor(data: Any, notes: Notes, by_item: Items) -> Notes:
+    """`notes` for `data` after it was edited in place (`adopt`): each key or item keeps its
+    comments, found by its mapping and key, or by the list and the item itself (`items`,
+    taken before the edit: items move up when one above them goes); what is new has none,
+    what went takes its comments with it."""
+    anchors: dict[Slot, Anchor] = {}
+    for container, key in _slots(data):
+        if isinstance(container, CommentedSeq):
+            old = by_item.get((id(container), id(container[key])))
+        else:
+            old = notes.anchors.get((id(container), key))
+        anchor = Anchor(container, key, -1 if old is None else old.line)
+        if old is not None:
+            anchor.before, anchor.eol = old.before, old.eol
+        anchors[anchor.slot] = anchor
+    return Notes(notes.header, notes.footer, anchors)
+
+
+def _slots(node: Any) -> Iterator[tuple[Collection, Any]]:
+    if isinstance(node, CommentedMap):
+        for key in node:
+            yield node, key
+            yield from _slots(node[key])
+    elif isinstance(node, CommentedSeq):
+        for index in range(len(node)):
+            yield node, index
+            yield from _slots(node[index])
 
 
 def clear(data: Any) -> None:
@@ -259,7 +305,9 @@ def _gathered(anchor: Anchor, notes: Notes) -> tuple[list[str], tuple[int, str] 
     before, eol = list(anchor.before), anchor.eol
     if isinstance(anchor.value, CommentedMap | CommentedSeq) and anchor.value.fa.flow_style():
         for inner in _anchors(anchor.value):
-            found = notes.anchors[inner.slot]
+            found = notes.anchors.get(inner.slot)
+            if found is None:  # added by an edit: no comments
+                continue
             before += found.before
             if found.eol is not None and found.line == anchor.line and eol is None:
                 eol = found.eol

@@ -202,3 +202,21 @@ def _principal(principal: Principal) -> CommentedMap:
             node["subordinates"] = True
     node.fa.set_flow_style()
     return node
+
+
+# -- pieces, for `adopt` ----------------------------------------------------------------------
+
+
+def territory_yaml(territory: Territory) -> CommentedMap:
+    """One live territory as `export` writes it, without its children."""
+    return _node(territory, {}, as_written=False)
+
+
+def rule_yaml(rule: SharingRule) -> CommentedMap:
+    """One live sharing rule as `export` writes it."""
+    return _rule(rule, as_written=False)
+
+
+def field_yaml(key: str, value: Any) -> Any:
+    """A territory field's live value as `export` writes it."""
+    return None if value is None else _field_yaml(key, value)

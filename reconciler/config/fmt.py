@@ -13,7 +13,7 @@ comments, or an error.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,15 @@ Collection = CommentedMap | CommentedSeq
 def format_document(name: str, raw: bytes) -> str:
     """The canonical text of one configuration file. Raises `ConfigError` (as `validate`
     reports it) for a file that does not parse or is not a valid configuration file."""
+    return rewrite(name, raw)
+
+
+Edit = Callable[[CommentedMap], None]
+
+
+def rewrite(name: str, raw: bytes, edit: Edit | None = None) -> str:
+    """`format_document`, after `edit` changed the loaded document in place (`adopt`): the
+    comments of what stays stay with it, and the result holds exactly the edited data."""
     problems = check_document(name, raw)
     if problems:
         raise ConfigError(problems)
@@ -64,13 +73,22 @@ def format_document(name: str, raw: bytes) -> str:
             f"{name}:{lost}: fmt cannot keep this comment where it is (inside a list or "
             "mapping written on several lines in flow style); put it above the key"
         )
+    if edit is not None:
+        before = comments.items(notes)
+        edit(data)
+        notes = comments.reanchor(data, notes, before)
     comments.clear(data)
     _top(data)
     comments.attach(data, notes)
     out = io.StringIO()
     yaml.dump(data, out)
     formatted = _tidy_checked(yaml, out.getvalue(), data)
-    _verify(name, yaml, text, formatted)
+    if edit is None:
+        _verify(name, yaml, text, formatted)
+    elif _plain(yaml.load(formatted)) != _plain(data):
+        raise ReconcilerError(
+            f"{name}: the rewritten file does not hold the edit; please report it"
+        )
     return formatted
 
 

@@ -9,6 +9,8 @@ answer (or refusal) into a `Check`: what was found and, when something is wrong,
     scope: <family>       one read per scope family (users, territories, data sharing, sharing
                           rules, roles, groups); 401 OAUTH_SCOPE_MISMATCH names the scope
     scope: writes         the scopes the token response lists, against what apply needs
+    scope: audit log      GET the audit-log export jobs, and the granted scopes: what `drift`
+                          needs to say who changed what (a warning: drift works without)
     territory management  the territory read: FEATURE_NOT_ENABLED and friends mean it is off
     API credits           X-API-CREDITS-REMAINING, when Zoho sends it (§10.3)
 
@@ -51,6 +53,12 @@ WRITE_SCOPES = (
     "ZohoCRM.settings.data_sharing.ALL",
 )
 ORG_SCOPE = "ZohoCRM.org.READ"
+# What `drift` reads the audit log with (REFERENCE §2, §7.6).
+AUDIT_SCOPES = (
+    "ZohoCRM.settings.audit_logs.CREATE",
+    "ZohoCRM.settings.audit_logs.READ",
+    "ZohoFiles.files.READ",
+)
 LOW_CREDITS = 0.1  # warn when less than this share of the day's credits is left
 
 
@@ -120,14 +128,17 @@ async def diagnose(connection: Connected) -> list[Check]:
     credentials = await _credentials(client, target)
     if credentials.status is Status.fail:
         return [credentials]
-    (org, org_error), *probed = await asyncio.gather(
-        _outcome(client.get_org()), *(_outcome(p.read(client)) for p in PROBES)
+    (org, org_error), audit, *probed = await asyncio.gather(
+        _outcome(client.get_org()),
+        _outcome(client.list_audit_exports()),
+        *(_outcome(p.read(client)) for p in PROBES),
     )
     outcomes = {probe.name: outcome for probe, outcome in zip(PROBES, probed, strict=True)}
     checks = [credentials]
     checks += _org_checks(org) if org_error is None else [_refusal("org", ORG_SCOPE, org_error)]
     checks += [_probe_check(probe, outcomes[probe.name]) for probe in PROBES]
     checks.append(_write_scopes(client.session.auth.scopes))
+    checks.append(_audit_scopes(audit, client.session.auth.scopes))
     checks.append(_territory_management(outcomes["scope: territories"][1], _edition(org)))
     checks.append(_credits(client.credits_remaining, _daily_credits(org)))
     return checks
@@ -245,6 +256,25 @@ def _write_scopes(granted: tuple[str, ...] | None) -> Check:
         f"missing {', '.join(missing)}: plan works, but apply cannot make every change",
         "add them to the Self Client's scopes, generate a new refresh token and set "
         "ZOHO_REFRESH_TOKEN",
+    )
+
+
+def _audit_scopes(outcome: tuple[Any, ApiError | None], granted: tuple[str, ...] | None) -> Check:
+    name = "scope: audit log"
+    fix = (
+        f"add {', '.join(AUDIT_SCOPES)} to the Self Client's scopes, generate a new refresh "
+        "token and set ZOHO_REFRESH_TOKEN"
+    )
+    jobs, error = outcome
+    if error is not None:
+        said = f"{error.status} {error.code}" if error.code else str(error)
+        return Check(name, Status.warn, f"drift cannot say who changed what ({said})", fix)
+    missing = [s for s in AUDIT_SCOPES if not any(grants(h, s) for h in granted or (s,))]
+    if missing:
+        found = f"missing {', '.join(missing)}: drift is reported without who changed what"
+        return Check(name, Status.warn, found, fix)
+    return Check(
+        name, Status.ok, f"drift may read the audit log ({plural(len(jobs), 'export job')})"
     )
 
 

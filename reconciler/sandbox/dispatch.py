@@ -9,12 +9,16 @@ writes back. Nothing a client sends can raise out of here: a bug becomes Zoho's 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
 from reconciler.sandbox import (
+    audit_download,
+    audit_export,
+    audit_log,
     data_sharing,
     directory,
     group_writes,
@@ -76,6 +80,7 @@ ROUTER = Router(
         *group_writes.ROUTES,
         *user_writes.ROUTES,
         *metadata.ROUTES,
+        *audit_export.ROUTES,
     ]
 )
 TOKEN_PATHS = {"/oauth/v2/token": "token", "/oauth/v2/token/revoke": "revoke"}
@@ -107,6 +112,8 @@ async def handle(sb: Sandbox, req: Request) -> Outcome:
     path = req.path.rstrip("/") or "/"
     if path in TOKEN_PATHS:
         return _token(sb, req, path)
+    if audit_download.is_download(path):
+        return _download(sb, req, path)
     try:
         match = _route(req.method, path)
     except ZohoError as error:
@@ -174,7 +181,9 @@ def _run(
     try:
         principal = _admit(sb, db, req, match)
         _check_feature(db, match)
-        reply = match.route.handler(_call(sb, db, req, match, principal))
+        acting = audit_log.acting(db, principal.user_id, sb.now()) if match.route.write else None
+        with acting or contextlib.nullcontext():
+            reply = match.route.handler(_call(sb, db, req, match, principal))
     except ZohoError as error:
         db.execute("ROLLBACK TO call")
         reply = error.reply()
@@ -300,3 +309,33 @@ def _token(sb: Sandbox, req: Request, path: str) -> Outcome:
             ),
         )
     return Outcome(reply, drop=fault is not None)
+
+
+def _download(sb: Sandbox, req: Request, path: str) -> Outcome:
+    """An export job's file (audit_download.py): a ZohoFiles call, so it costs no CRM credit."""
+    fault = sb.faults.pick(req.method, (audit_download.TEMPLATE, path), True, False)
+    injected = _fault_reply(fault)
+    with sb.store.transaction() as db:
+        if injected is not None:
+            reply = injected
+        elif req.method != "GET":
+            reply = invalid_method().reply()
+        else:
+            reply = _file(sb, db, req, path)
+        request_log.record(
+            db,
+            request_log.Entry(
+                sb.now(), req.method, audit_download.TEMPLATE, path, reply.status, 0, False
+            ),
+        )
+    return Outcome(reply, drop=fault is not None and fault.drop, injected=injected is not None)
+
+
+def _file(sb: Sandbox, db: sqlite3.Connection, req: Request, path: str) -> Reply:
+    try:
+        principal = authenticate(db, req.headers.get("authorization"), sb.now())
+        if not allowed(principal.scopes, audit_download.SCOPES, {}):
+            raise scope_mismatch()
+    except ZohoError as error:
+        return error.reply()
+    return audit_download.download(db, sb.settings, sb.now(), path)

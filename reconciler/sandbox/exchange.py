@@ -1,5 +1,6 @@
 """The transport-neutral request and outcome that both ways in (the in-process httpx
-transport and the served ASGI app) hand to the sandbox, and the JSON encoding of replies."""
+transport and the served ASGI app) hand to the sandbox, and the encoding of replies: JSON, or
+the bytes of a file."""
 
 from __future__ import annotations
 
@@ -36,13 +37,14 @@ class Outcome:
     def encoded(self) -> tuple[int, list[tuple[str, str]], bytes]:
         """Status, headers and body bytes as they go on the wire."""
         reply = self.reply
-        body = (
-            b""
-            if reply.body is None
-            else json.dumps(reply.body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        )
-        headers = [("content-length", str(len(body)))]
-        if reply.body is not None:
+        headers = []
+        if isinstance(reply.body, bytes):  # a file (the audit-log download), typed by its reply
+            body = reply.body
+        elif reply.body is None:
+            body = b""
+        else:
+            body = json.dumps(reply.body, separators=(",", ":"), ensure_ascii=False).encode()
             headers.append(("content-type", JSON_TYPE))
+        headers.insert(0, ("content-length", str(len(body))))
         headers += [(k.lower(), v) for k, v in {**reply.headers, **self.extra_headers}.items()]
         return reply.status, headers, body

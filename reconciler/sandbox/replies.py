@@ -24,16 +24,26 @@ class Reply:
 class ZohoError(Exception):
     """A request-level error: a bare `{code, details, message, status}` object."""
 
-    def __init__(self, status: int, code: str, message: str, details: JsonObj | None = None):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: JsonObj | None = None,
+        envelope: str | None = None,
+    ):
         super().__init__(f"{status} {code}: {message}")
         self.status = status
         self.code = code
         self.message = message
         self.details: JsonObj = {} if details is None else details
+        # Some errors come as the one item of `{envelope: [...]}` (the audit-log export's).
+        self.envelope = envelope
 
     def reply(self) -> Reply:
         body = {"code": self.code, "details": self.details, "message": self.message}
-        return Reply(self.status, {**body, "status": "error"})
+        error = {**body, "status": "error"}
+        return Reply(self.status, error if self.envelope is None else {self.envelope: [error]})
 
 
 class ItemError(Exception):

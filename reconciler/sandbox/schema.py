@@ -5,6 +5,8 @@ than a scan: 20,000 memberships would otherwise cost a scan each."""
 
 from __future__ import annotations
 
+from reconciler.sandbox import audit_schema
+
 SCHEMA_VERSION = "2"
 
 DDL = """
@@ -103,3 +105,5 @@ CREATE TABLE IF NOT EXISTS call_log (
     write INTEGER NOT NULL, dropped INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS call_log_at ON call_log (at);
 """
+
+DDL += audit_schema.DDL

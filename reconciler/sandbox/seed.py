@@ -26,6 +26,7 @@ ALL_SCOPES = (
     "ZohoCRM.users.ALL",
     "ZohoCRM.org.ALL",
     "ZohoCRM.modules.ALL",
+    "ZohoFiles.files.READ",
 )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+AUDIT_JOB_OUTCOMES = ("finished", "failed", "stalled")
+
 # Edition names as Zoho prints them, with the aliases its price pages use.
 EDITION_ALIASES = {
     "free": "free",
@@ -92,6 +94,16 @@ class SandboxSettings:
     mixed_batch_status: int = 207
     nested_user_results: bool = True
     edition: str | None = None
+    # The audit-log export (REFERENCE §7.6): how long a job takes, how it ends (the fault
+    # control: "finished", "failed", or "stalled" for a job that never finishes), the rows per
+    # CSV before the download becomes a ZIP, the export's cap, how long links live, and the
+    # settings areas the log covers (Zoho's coverage is unconfirmed: docs/drift.md).
+    audit_export_s: float = 1.0
+    audit_job_outcome: str = "finished"
+    audit_rows_per_file: int = 100_000
+    audit_max_entries: int = 1_000_000
+    audit_link_days: float = 7.0
+    audited_areas: tuple[str, ...] = ("Territories", "Data_Sharing", "Sharing_Rules")
 
     def __post_init__(self) -> None:
         if self.latency_s < 0 or self.rule_recompute_s < 0 or self.token_lifetime_s <= 0:
@@ -100,3 +112,7 @@ class SandboxSettings:
             raise ValueError("mixed_batch_status must be 200, 207 or 400")
         if self.edition is not None:
             normalise_edition(self.edition)
+        if self.audit_job_outcome not in AUDIT_JOB_OUTCOMES:
+            raise ValueError(f"audit_job_outcome must be one of {AUDIT_JOB_OUTCOMES}")
+        if self.audit_export_s < 0 or self.audit_rows_per_file < 1:
+            raise ValueError("audit_export_s must be >= 0 and audit_rows_per_file >= 1")

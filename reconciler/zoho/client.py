@@ -21,13 +21,16 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
 import httpx
 
 from reconciler import limits
-from reconciler.zoho import wire
+from reconciler.plan.attribution import AuditEntry
+from reconciler.zoho import audit, wire
+from reconciler.zoho.audit import Polling
 from reconciler.zoho.auth import Auth
 from reconciler.zoho.base import Json, Requests, id_chunks
 from reconciler.zoho.directory_writes import DirectoryWriter
@@ -223,6 +226,17 @@ class ZohoClient:
         params = {"module": module} if module else {}
         template = RULES + "/actions/summary"
         return await self.requests.pages(template, "sharing_rules_summary", params, per_page=None)
+
+    async def list_audit_exports(self) -> list[Json]:
+        """The org's audit-log export jobs (a cheap read that proves the READ scope)."""
+        return await self.requests.pages(audit.TEMPLATE, wire.AUDIT_KEY, per_page=None)
+
+    async def read_audit_log(
+        self, since: datetime, until: datetime, polling: Polling | None = None
+    ) -> list[AuditEntry]:
+        """The settings entries of the audit log between two moments: one export job
+        (`audit`)."""
+        return await audit.read_log(self.session, since, until, polling)
 
     # Territory and membership writes -------------------------------------------------------
 

@@ -8,7 +8,8 @@ case, numbers sent as text, empty descriptions as null, lookups as `{id, name}`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from reconciler.model import (
@@ -26,6 +27,7 @@ from reconciler.model import (
     Territory,
     User,
 )
+from reconciler.plan.attribution import AuditEntry
 from reconciler.plan.impact import Held, RecordRow
 from reconciler.plan.steps import PrincipalRef, RulePayload, TerritoryFields
 from reconciler.zoho.wire_access import user_profile
@@ -361,3 +363,103 @@ def run_rules_body(module: str) -> Json:
     return {
         "run_rules": {"module": {"api_name": module}, "based_on": "criteria", "criteria": every}
     }
+
+
+# -- the audit log (REFERENCE §7.6) ---------------------------------------------------------
+
+AUDIT_KEY = "audit_log_export"
+# Columns of the export's CSV, under the names read here (lower case, `_` for blanks). Zoho
+# documents none; the sandbox writes these, and the criteria's api names lead.
+AUDIT_COLUMNS = {
+    "time": ("audited_time", "audited_on", "time"),
+    "user": ("done_by", "user", "user_name"),
+    "user_id": ("done_by_id", "user_id"),
+    "action": ("action",),
+    "area": ("module", "entity"),
+    "record_id": ("record_id", "entity_id"),
+    "record_name": ("record_name", "entity_name"),
+    "field": ("field", "field_name"),
+    "old": ("old_value",),
+    "new": ("new_value",),
+}
+
+
+def audit_window(since: datetime, until: datetime) -> Json:
+    """Criteria for the entries audited between two moments, widened to whole seconds
+    (Zoho's times have no fractions)."""
+    since = since.replace(microsecond=0)
+    if until.microsecond:
+        until = until.replace(microsecond=0) + timedelta(seconds=1)
+    return {
+        AUDIT_KEY: [
+            {
+                "criteria": {
+                    "field": {"api_name": "audited_time"},
+                    "comparator": "between",
+                    "value": [
+                        since.isoformat(timespec="seconds"),
+                        until.isoformat(timespec="seconds"),
+                    ],
+                }
+            }
+        ]
+    }
+
+
+def audit_job_id(body: Any) -> str | None:
+    """The id of the job a create (SCHEDULED) or an ALREADY_SCHEDULED answer names."""
+    items = body.get(AUDIT_KEY) if isinstance(body, dict) else None
+    first = items[0] if isinstance(items, list) and items and isinstance(items[0], dict) else {}
+    details = first.get("details")
+    ident = details.get("id") if isinstance(details, dict) else None
+    return str(ident) if ident is not None else None
+
+
+def audit_code(body: Any) -> str | None:
+    items = body.get(AUDIT_KEY) if isinstance(body, dict) else None
+    if isinstance(items, list) and items and isinstance(items[0], dict):
+        return str(items[0].get("code"))
+    return str(body.get("code")) if isinstance(body, dict) and "code" in body else None
+
+
+def audit_job(body: Any) -> tuple[str, list[str]]:
+    """(status in lower case, download links) of a job as GET by id answers it."""
+    items = body.get(AUDIT_KEY) if isinstance(body, dict) else None
+    job = items[0] if isinstance(items, list) and items and isinstance(items[0], dict) else {}
+    links = job.get("download_links") or []
+    return str(job.get("status", "")).lower(), [str(link) for link in links if link]
+
+
+def audit_entry(row: Mapping[str, str], columns: Mapping[str, str]) -> AuditEntry | None:
+    """One CSV row as an entry; `columns` maps our names to the file's headers. None for a
+    row without a readable time."""
+    values = {ours: (row.get(theirs) or "").strip() for ours, theirs in columns.items()}
+    try:
+        moment = datetime.fromisoformat(values.get("time", ""))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return AuditEntry(
+        time=moment,
+        user=values.get("user", ""),
+        user_id=values.get("user_id", ""),
+        action=values.get("action", "").lower(),
+        area=values.get("area", ""),
+        record_id=values.get("record_id", ""),
+        record_name=values.get("record_name", ""),
+        field=values.get("field") or None,
+        old=values.get("old") or None,
+        new=values.get("new") or None,
+    )
+
+
+def audit_columns(headers: Sequence[str]) -> dict[str, str]:
+    """Our names -> the file's headers, matched case-insensitively, blanks as `_`."""
+    found = {h.strip().lower().replace(" ", "_"): h for h in headers}
+    columns: dict[str, str] = {}
+    for ours, names in AUDIT_COLUMNS.items():
+        header = next((found[name] for name in names if name in found), None)
+        if header is not None:
+            columns[ours] = header
+    return columns

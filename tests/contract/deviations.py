@@ -544,6 +544,67 @@ DEVIATIONS: tuple[Deviation, ...] = (
         allows="`{data: [...]}` whose items each pass Create Records' own 200 item schema"
         " (`record added` successes) or its error schema",
     ),
+    Deviation(
+        "D29",
+        "Audit-log export jobs as OAS2 types them",
+        Effect.IGNORE,
+        family="oas",
+        template="/crm/v8/settings/audit_log_export*",
+        status="200",
+        json_path="$.audit_log_export[*].criteria*|$.audit_log_export[*].download_links",
+        message="* is not of type 'object'|* is a required property|None is not of type 'array'",
+        reason="REFERENCE §7.6, §13 #25: audit_log_export.json's Criteria requires all of"
+        " field, comparator, value, group_operator and group and types `value` as an object;"
+        " the newer audit_log_export.yaml of the same repository (AuditLogCriterionNullable,"
+        " not among the copied OAS2 files) makes a criterion a condition or a group, `value` a"
+        " string or an array, and null for a job scheduled without criteria; it also makes"
+        " `download_links` null until the job has a file",
+        allows="a job's `criteria` echoed as it was sent (a condition, a group, or null), and"
+        " `download_links: null` before the job finishes",
+    ),
+    Deviation(
+        "D30",
+        "Audit-log export refusals the OAS JSON file omits",
+        Effect.ALLOW_ERROR,
+        family="oas",
+        method="POST",
+        template="/crm/v8/settings/audit_log_export",
+        status="400",
+        json_path="$.audit_log_export[*]",
+        code="ALREADY_SCHEDULED|NOT_ALLOWED",
+        reason="REFERENCE §7.6: ALREADY_SCHEDULED (a job is queued or running; details name"
+        " it) and NOT_ALLOWED (a window over six months); audit_log_export.json lists neither,"
+        " the newer audit_log_export.yaml (not among the copied OAS2 files) gives both shapes",
+        allows="per-item `ALREADY_SCHEDULED` `{id}` and `NOT_ALLOWED` `{api_name, json_path}`"
+        " under `audit_log_export`",
+        shape={
+            "anyOf": [
+                error_shape(
+                    ["ALREADY_SCHEDULED"],
+                    {"required": ["id"], "properties": {"id": STRING}},
+                ),
+                error_shape(
+                    ["NOT_ALLOWED"],
+                    {
+                        "required": ["api_name", "json_path"],
+                        "properties": {"api_name": STRING, "json_path": STRING},
+                    },
+                ),
+            ]
+        },
+    ),
+    Deviation(
+        "D31",
+        "No audit-log export jobs",
+        Effect.ALLOW_STATUS,
+        method="GET",
+        template="/crm/v8/settings/audit_log_export",
+        status="204",
+        reason="REFERENCE §7.6, §13 #25: the newer audit_log_export.yaml (not among the copied"
+        " OAS2 files) answers 204 when the org has no export job; audit_log_export.json"
+        " declares 404 on the list, and the DOC a 400 NO_CONTENT",
+        allows="204 with an empty body",
+    ),
 )
 
 

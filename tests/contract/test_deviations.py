@@ -19,6 +19,7 @@ from tests.contract.samples import CREATED, TERRITORIES
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 ROOT = "4150868000000000084"
+EXPORT = "/crm/v8/settings/audit_log_export"
 RULES = "/crm/v8/settings/data_sharing/rules"
 RULE = "4150868000000000105"
 AMY, BOB = "4150868000000000017", "4150868000000000018"
@@ -297,6 +298,33 @@ ANSWERS: dict[str, tuple[str, str, int, Any, bool]] = {
         },
         False,
     ),
+    "D29": (
+        "GET",
+        f"{EXPORT}/1",
+        200,
+        {
+            "audit_log_export": [
+                {
+                    "criteria": None,
+                    "id": "1",
+                    "status": "scheduled",
+                    "created_by": {"name": "Patricia Boyle", "id": "2"},
+                    "download_links": None,
+                    "job_start_time": "2025-06-15T15:06:40+00:00",
+                    "expiry_date": None,
+                }
+            ]
+        },
+        False,
+    ),
+    "D30": (
+        "POST",
+        EXPORT,
+        400,
+        {"audit_log_export": [error("ALREADY_SCHEDULED", "Export is already scheduled", id="1")]},
+        False,
+    ),
+    "D31": ("GET", EXPORT, 204, EMPTY, False),
 }
 
 
