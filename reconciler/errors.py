@@ -3,13 +3,16 @@ messages and exit codes.
 
     ReconcilerError
     ├── ConfigError           bad YAML: every problem at once, each with file:line:col
-    │   └── UnresolvedNames   names only the live org can resolve (unknown email, role, group)
+    │   ├── UnresolvedNames   names only the live org can resolve (unknown email, role, group)
+    │   └── PolicyDenied      a `deny` policy the plan or the desired state breaks
     ├── TargetError           where to talk to is wrong (credentials, data centre, domain)
     ├── GitError              `plan --base`: no git, not a repository, an unknown revision
     ├── PlanFileError         a saved plan that is unreadable, tampered with or too new
     ├── StalePlan             the org changed since the plan was made (names each object)
     ├── UnsafePlan            deletes beyond the safety thresholds without --allow-deletes
     ├── PromotionRefused      `promote`: the orgs are not where promoting is safe (names why)
+    ├── SnapshotError         a snapshot that is unreadable or of another org
+    ├── ScopeError            `--target`/`--exclude` that name nothing, or cut a dependency
     ├── ApiError              Zoho (or the network) said no; keeps Zoho's code, message, details
     │   ├── AuthError         credentials refused, token expired and not refreshable, scope
     │   ├── RateLimited       429 / concurrency / credits: retryable, retries ran out
@@ -61,6 +64,10 @@ class UnresolvedNames(ConfigError):
     """The configuration names users, roles, groups or fields the live org does not have."""
 
 
+class PolicyDenied(ConfigError):
+    """A `deny` policy is broken: each diagnostic names the policy and the offending object."""
+
+
 class TargetError(ReconcilerError):
     """The target org cannot be used as configured (credentials, data centre, domain)."""
 
@@ -98,6 +105,18 @@ class PromotionRefused(ReconcilerError):
     def __init__(self, summary: str, reasons: list[str]) -> None:
         self.reasons = reasons
         super().__init__("\n".join([summary, *(f"  {reason}" for reason in reasons)]))
+
+
+class SnapshotError(ReconcilerError):
+    """A snapshot cannot be rolled back to: unreadable, damaged, or of another org."""
+
+
+class ScopeError(ReconcilerError):
+    """A scoped plan (`--target`/`--exclude`) names nothing, or would cut a dependency."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
 
 
 class ApiError(ReconcilerError):

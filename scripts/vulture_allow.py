@@ -27,3 +27,7 @@ _.as_dict
 # The sandbox's controls, driven by tests and benchmarks (faults, tokens, features, stats).
 _.fail_nth_write, _.drop_nth_write, _.drop_endpoint, _.configure, _.issue_token
 _.set_territory_management, _.reset_stats
+
+# Policy checks and snapshot ids: pydantic fields read by name from YAML (getattr over
+# POLICY_CHECKS) and written into the snapshot file for people and tools.
+no_read_write_delete_for_all_users, manager_is_member, rule_ids

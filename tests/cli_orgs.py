@@ -109,6 +109,7 @@ class CliOrg:
         environment: dict[str, str | None] = {name: None for name in VARIABLES}
         environment |= {"RECONCILER_RETRY_SCALE": RETRY_SCALE, "NO_COLOR": "1"}
         environment["RECONCILER_SANDBOX_DB"] = str(self.db)
+        environment["RECONCILER_SNAPSHOT_DIR"] = str(self.snapshots)
         obj = None
         if self.mode == "served":
             assert transport is None, "a served org is reached over a real socket"
@@ -133,6 +134,11 @@ class CliOrg:
         result = CliRunner().invoke(main, list(args), env=environment, obj=obj)
         self.printed += [result.stdout, result.stderr, repr(result.exception)]
         return result
+
+    @property
+    def snapshots(self) -> Path:
+        """Where apply and rollback save their snapshots (beside the org's database)."""
+        return self.db.parent / "snapshots"
 
     def banner(self) -> str:
         if self.mode == "served":

@@ -34,6 +34,7 @@ class StepReport(Frozen):
 class Report(Frozen):
     steps: tuple[StepReport, ...]
     seconds: float
+    snapshot: str | None = None  # where the org was saved before the first write
 
     def count(self, status: StepStatus) -> int:
         return sum(s.status == status for s in self.steps)

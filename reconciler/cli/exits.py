@@ -11,7 +11,14 @@ from typing import Any, TypeVar
 
 import click
 
-from reconciler.errors import ConfigError, PlanFileError, ReconcilerError, StalePlan, UnsafePlan
+from reconciler.errors import (
+    ConfigError,
+    PlanFileError,
+    ReconcilerError,
+    ScopeError,
+    StalePlan,
+    UnsafePlan,
+)
 from reconciler.zoho.redact import redact
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -35,6 +42,10 @@ def reports_errors(command: F) -> F:
         except StalePlan as exc:
             lines = "\n".join(f"  - {what}" for what in exc.changed)
             click.echo(f"error: {exc}:\n{lines}", err=True)
+            sys.exit(EXIT_ERROR)
+        except ScopeError as exc:
+            problems = "\n".join(f"  - {why}" for why in exc.problems)
+            click.echo(f"error: the scope cuts what the plan needs:\n{problems}", err=True)
             sys.exit(EXIT_ERROR)
         except UnsafePlan as exc:
             reasons = "\n".join(f"  - {why}" for why in exc.reasons)

@@ -31,6 +31,10 @@ class Commands(click.Group):
             "reconciler.cli.org",
             "Make the change: a saved plan exactly, or a fresh plan after you confirm it.",
         ),
+        "rollback": (
+            "reconciler.cli.org",
+            "Put back what an apply changed, from the snapshot it saved.",
+        ),
         "export": (
             "reconciler.cli.org",
             "Write the live org as YAML, to adopt an org that already has territories.",

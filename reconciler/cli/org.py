@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from reconciler.apply.report import Listener, Report
+from reconciler.apply.snapshot import SNAPSHOT_DIR
 from reconciler.cli import last_apply, workflow
 from reconciler.cli.environment import chosen, load_base, load_config
 from reconciler.cli.exits import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, reports_errors
@@ -25,8 +26,10 @@ from reconciler.config.git import load_at
 from reconciler.errors import ApplyError
 from reconciler.plan.build import Plan
 from reconciler.plan.file import SavedPlan, dumps
+from reconciler.plan.policy import refuse_denied
 from reconciler.render.markdown import plan_markdown
 from reconciler.render.report import report_json, report_text
+from reconciler.render.safety import safety_lines, safety_markdown
 from reconciler.render.text import plan_text
 from reconciler.zoho.retry import DEFAULT_POLICY
 from reconciler.zoho.target import Target
@@ -111,10 +114,24 @@ def applying_options(command: F) -> F:
     return command
 
 
+def snapshot_option(command: F) -> F:
+    """Where apply and rollback save what they are about to change."""
+    return click.option(
+        "--snapshot-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=SNAPSHOT_DIR,
+        show_default=True,
+        envvar="RECONCILER_SNAPSHOT_DIR",
+        help="Where to save the snapshot taken before the first write.",
+    )(command)
+
+
 def finish(report: Report | None, fmt: str) -> None:
     """Print an apply's report (none: nothing was applied) and exit with its code."""
     if report is None:
         sys.exit(EXIT_OK)
+    if report.snapshot is not None:
+        click.echo(f"snapshot taken before the first write: {report.snapshot}", err=True)
     (report_json if fmt == "json" else report_text)(report, sys.stdout)
     sys.exit(EXIT_OK if report.ok else EXIT_ERROR)
 
@@ -157,13 +174,34 @@ def color() -> bool:
 
 
 def show(saved: SavedPlan, fmt: str) -> None:
+    """The plan on stdout, with what the reviewer must also see: partial, policy findings
+    (beside a JSON plan, on stderr)."""
     base = saved.base.describe() if saved.base is not None else None
+    notes = safety_lines(saved)
     if fmt == "json":
         sys.stdout.write(dumps(saved))
+        sys.stderr.write("".join(f"{line}\n" for line in notes))
     elif fmt == "markdown":
-        sys.stdout.write(plan_markdown(saved.plan, target=saved.target.describe(), base=base))
+        target = saved.target.describe()
+        sys.stdout.write(
+            plan_markdown(saved.plan, target=target, base=base, notes=safety_markdown(saved))
+        )
     else:
         plan_text(saved.plan, sys.stdout, color=color(), base=base)
+        sys.stdout.write("".join(f"{line}\n" for line in notes))
+
+
+def part_options(command: F) -> F:
+    """`--target` and `--exclude`: plan (and apply) part of the change."""
+    for name, verb in (("--exclude", "Leave out"), ("--target", "Plan only")):
+        command = click.option(
+            name,
+            multiple=True,
+            metavar="NAME",
+            help=f"{verb} a territory and its subtree, a section (e.g. sharing_rules) or "
+            "a module of one (e.g. sharing_rules.Accounts); repeatable.",
+        )(command)
+    return command
 
 
 @click.command()
@@ -197,6 +235,7 @@ def show(saved: SavedPlan, fmt: str) -> None:
     help="Also read the records the territory changes touch and show where they land "
     "(docs/record-impact.md).",
 )
+@part_options
 @org_options
 @reports_errors
 def plan(
@@ -206,6 +245,8 @@ def plan(
     detailed_exitcode: bool,
     base: str | None,
     records: bool,
+    target: tuple[str, ...],
+    exclude: tuple[str, ...],
     **org: Any,
 ) -> None:
     """Show what apply would change in the org to match the configuration.
@@ -221,12 +262,15 @@ def plan(
         reconciler plan org/ --detailed-exitcode   # 0 no changes, 2 changes, 1 error
         reconciler plan org/ --base origin/main --format markdown
         reconciler plan org/ --records   # which records change territory, who gains access
+        reconciler plan org/ --target EMEA --out plan.json
     """
     environment = chosen(org["env_name"])
     config = load_config(paths, environment)
     base_config = load_base(load_at(base, paths), environment) if base is not None else None
-    saved = run(org, lambda c: workflow.make_plan(config, c, base_config, records))
+    part = workflow.Part(target, exclude)
+    saved = run(org, lambda c: workflow.make_plan(config, c, base_config, records, part))
     if out is not None:
+        refuse_denied(saved.findings)
         out.write_text(dumps(saved), encoding="utf-8")
         click.echo(f"plan saved to {out}", err=True)
     show(saved, fmt)
@@ -236,14 +280,24 @@ def plan(
 @click.command()
 @click.argument("source", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @applying_options
+@snapshot_option
+@part_options
 @org_options
 @reports_errors
 def apply(
-    source: tuple[Path, ...], auto_approve: bool, allow_deletes: bool, fmt: str, **org: Any
+    source: tuple[Path, ...],
+    auto_approve: bool,
+    allow_deletes: bool,
+    fmt: str,
+    snapshot_dir: Path,
+    target: tuple[str, ...],
+    exclude: tuple[str, ...],
+    **org: Any,
 ) -> None:
     """Make the change: a saved plan exactly, or a fresh plan after you confirm it.
 
-    A saved plan is refused if the objects it read have changed in the org since.
+    A saved plan is refused if the objects it read have changed in the org since. Before
+    the first write, what the plan touches is saved under --snapshot-dir, for `rollback`.
 
     \b
     Example:
@@ -251,6 +305,8 @@ def apply(
         reconciler apply org/ --auto-approve
     """
     saved_file = _plan_file(source)
+    if saved_file is not None and (target or exclude):
+        raise click.UsageError("--target and --exclude scope a new plan: pass them to `plan`")
     if saved_file is not None:
         text = saved_file.read_text(encoding="utf-8")
         report = run(
@@ -265,6 +321,7 @@ def apply(
                     allow_deletes=allow_deletes,
                     review=_reviewed,
                     listener_for=progress_for,
+                    snapshots=snapshot_dir,
                 ),
             ),
         )
@@ -277,10 +334,77 @@ def apply(
                 last_apply.file_beside(org["sandbox_db"]),
                 c.target.label,
                 workflow.apply_config(
-                    config, c, allow_deletes=allow_deletes, review=review, listener_for=progress_for
+                    config,
+                    c,
+                    allow_deletes=allow_deletes,
+                    review=review,
+                    listener_for=progress_for,
+                    snapshots=snapshot_dir,
+                    part=workflow.Part(target, exclude),
                 ),
             ),
         )
+    finish(report, fmt)
+
+
+@click.command()
+@click.argument("snapshot", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--plan-only",
+    is_flag=True,
+    help="Write the way back as a plan file for review (see --out); change nothing.",
+)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --plan-only: where to save the plan [default: SNAPSHOT with .plan.json].",
+)
+@applying_options
+@snapshot_option
+@org_options
+@reports_errors
+def rollback(
+    snapshot: Path,
+    plan_only: bool,
+    out: Path | None,
+    auto_approve: bool,
+    allow_deletes: bool,
+    fmt: str,
+    snapshot_dir: Path,
+    **org: Any,
+) -> None:
+    """Put back what an apply changed, from the snapshot it saved.
+
+    Plans the way from the org as it is now to the snapshot: a territory renamed since is
+    renamed back (it is followed by its id), a deleted one is created again with its fields
+    and members. Then asks, as apply does.
+
+    \b
+    Example:
+        reconciler rollback .reconciler/snapshots/20071234-20261204T160000Z.yaml --plan-only
+        reconciler apply .reconciler/snapshots/20071234-20261204T160000Z.plan.json
+    """
+    text = snapshot.read_text(encoding="utf-8")
+    if plan_only:
+        saved = run(org, lambda c: workflow.rollback_plan(text, str(snapshot), c))
+        target = out or snapshot.with_suffix(".plan.json")
+        target.write_text(dumps(saved), encoding="utf-8")
+        plan_text(saved.plan, sys.stdout, color=color())
+        click.echo(f"plan saved to {target}; apply it with: reconciler apply {target}", err=True)
+        sys.exit(EXIT_OK)
+    report = run(
+        org,
+        lambda c: workflow.rollback(
+            text,
+            str(snapshot),
+            c,
+            allow_deletes=allow_deletes,
+            review=reviewer(auto_approve),
+            listener_for=progress_for,
+            snapshots=snapshot_dir,
+        ),
+    )
     finish(report, fmt)
 
 
@@ -300,6 +424,7 @@ def reviewer(auto_approve: bool) -> workflow.Review:
 
     async def review(saved: SavedPlan) -> bool:
         plan_text(saved.plan, sys.stderr, color=sys.stderr.isatty())
+        sys.stderr.write("".join(f"{line}\n" for line in safety_lines(saved)))
         if saved.plan.empty or auto_approve:
             return True
         if not sys.stdin.isatty():

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
 from reconciler.apply.realign import realign
 from reconciler.apply.report import Listener, Report
 from reconciler.apply.run import execute
+from reconciler.apply.snapshot import save_before
 from reconciler.cli.environment import target_of
 from reconciler.cli.target import SANDBOX_DB, from_env
 from reconciler.config import names
@@ -21,14 +23,18 @@ from reconciler.config.environments import Environment
 from reconciler.config.export import dump
 from reconciler.config.git import BaseConfig
 from reconciler.config.load import Config
-from reconciler.errors import PlanFileError, StalePlan, UnsafePlan
+from reconciler.config.snapshot import loads as snapshot_loads
+from reconciler.config.snapshot import way_back
+from reconciler.errors import PlanFileError, SnapshotError, StalePlan, UnsafePlan
 from reconciler.live import read
 from reconciler.model import DATA_SHARING_MODULES, SHARING_RULE_MODULES, Directory, OrgState
+from reconciler.plan import policy
 from reconciler.plan.build import Plan, build, changed_since, fingerprints, relabel
 from reconciler.plan.diff import diff
 from reconciler.plan.file import Base as PlanBase
 from reconciler.plan.file import PlannedOrg, SavedPlan, loads
 from reconciler.plan.origin import label
+from reconciler.plan.partial import narrow
 from reconciler.records import record_impact
 from reconciler.scope import Scope
 from reconciler.zoho.client import ZohoClient
@@ -99,34 +105,67 @@ async def plan_target(connection: Connection, directory: Directory) -> PlannedOr
     )
 
 
+@dataclass(frozen=True)
+class Part:
+    """A scoped plan's `--target` and `--exclude` NAMEs (none: the whole change)."""
+
+    targets: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+
+
+WHOLE = Part()
+
+
 async def make_plan(
     config: Config,
     connection: Connection,
     base: BaseConfig | None = None,
     records: bool = False,
+    part: Part = WHOLE,
 ) -> SavedPlan:
     """Read what the configuration manages, check its names, and plan the change. With a
     `base` (the configuration at a git revision) each change is labelled as the edit's or
     as drift. With `records` (or `records:`/`realign:` in the configuration) the plan also
-    says where the records land and what apply realigns."""
+    says where the records land and what apply realigns; with a `part`, only that part of
+    the change is planned."""
+    saved, _ = await _planned(config, connection, base, records, part)
+    return saved
+
+
+async def _planned(
+    config: Config,
+    connection: Connection,
+    base: BaseConfig | None = None,
+    records: bool = False,
+    part: Part = WHOLE,
+) -> tuple[SavedPlan, OrgState]:
+    """The plan, and the live org it was made against (for the snapshot)."""
     scope = Scope.for_config(config.state)
     live = await read(connection.client, scope)
     names.check(config.state, live, config.sources)
-    plan = build(live, config.state, diff(live, config.state))
+    changes = diff(live, config.state)
+    partial = None
+    if part != WHOLE:
+        changes, partial = narrow(changes, live, config.state, part.targets, part.excludes)
+    plan = build(live, config.state, changes)
     wanted = config.state.records
     if records or (wanted is not None and (wanted.impact or wanted.realign)):
         impact = await record_impact(connection.client, live, config.state)
         plan = plan.model_copy(update={"records": impact})
     if base is not None:
         plan = relabel(plan, label(plan.changes, base.config.state))
-    return SavedPlan(
+    findings = policy.check(config.policies, policy.Facts(config.state, live, plan), config.sources)
+    saved = SavedPlan(
         plan=plan,
         target=await plan_target(connection, live.directory),
         scope=scope,
         config_files=config.files,
         config_digest=config.digest,
         base=PlanBase(ref=base.ref, commit=base.commit) if base is not None else None,
+        partial=partial,
+        findings=findings,
     )
+    return saved, live
 
 
 async def apply_saved(
@@ -136,10 +175,14 @@ async def apply_saved(
     allow_deletes: bool,
     listener: Listener | None = None,
     verify: bool = True,
+    snapshots: Path | None = None,
+    live: OrgState | None = None,
 ) -> Report:
     """Apply a reviewed plan, after checking that it is safe and that the org has not moved.
 
-    `verify=False` is for a plan made moments ago in the same run (`apply PATH`)."""
+    `verify=False` is for a plan made moments ago in the same run (`apply PATH`), `live`
+    the org it was made against. With `snapshots`, what the plan touches is saved there
+    before the first write (docs/safety.md)."""
     _safe(saved, allow_deletes)
     if verify:
         live = await read(connection.client, saved.scope)
@@ -147,8 +190,14 @@ async def apply_saved(
         changed = changed_since(saved.plan.fingerprints, fingerprints(live))
         if changed:
             raise StalePlan(changed)
+    path = None
+    if snapshots is not None:
+        live = live or await read(connection.client, saved.scope)
+        now = datetime.now(UTC)
+        path = save_before(saved.plan, live, saved.target.describe(), snapshots, now)
     report = await execute(saved.plan, connection.client, listener)
-    return await realign(saved.plan, report, connection.client)
+    report = await realign(saved.plan, report, connection.client)
+    return report if path is None else report.model_copy(update={"snapshot": str(path)})
 
 
 Review = Callable[[SavedPlan], Awaitable[bool]]
@@ -163,13 +212,18 @@ async def apply_plan_file(
     allow_deletes: bool,
     review: Review,
     listener_for: ListenerFor,
+    snapshots: Path | None = None,
 ) -> Report | None:
     """Apply a saved plan exactly, after checking it still describes the org."""
     saved = loads(text, source)
     if not await review(saved):
         return None
     return await apply_saved(
-        saved, connection, allow_deletes=allow_deletes, listener=listener_for(saved.plan)
+        saved,
+        connection,
+        allow_deletes=allow_deletes,
+        listener=listener_for(saved.plan),
+        snapshots=snapshots,
     )
 
 
@@ -180,21 +234,85 @@ async def apply_config(
     allow_deletes: bool,
     review: Review,
     listener_for: ListenerFor,
+    snapshots: Path | None = None,
+    part: Part = WHOLE,
 ) -> Report | None:
     """Plan, let `review` show and confirm the plan (False: stop), then apply it. An unsafe
-    plan is refused before anyone is asked; an empty one is shown, never applied."""
-    saved = await make_plan(config, connection)
-    _safe(saved, allow_deletes)
-    approved = await review(saved)
+    plan, or one a policy denies, is refused before anyone is asked; an empty one is shown,
+    never applied."""
+    saved, live = await _planned(config, connection, part=part)
+    gate = Gate(allow_deletes, review, listener_for, snapshots)
+    return await _reviewed_apply(saved, live, connection, gate)
+
+
+@dataclass(frozen=True)
+class Gate:
+    """What stands between a fresh plan and the org: the deletes allowed, the review, the
+    progress, and where the snapshot goes."""
+
+    allow_deletes: bool
+    review: Review
+    listener_for: ListenerFor
+    snapshots: Path | None
+
+
+async def _reviewed_apply(
+    saved: SavedPlan, live: OrgState, connection: Connection, gate: Gate
+) -> Report | None:
+    """Refuse an unsafe or denied plan before anyone is asked, let the review show and
+    confirm it, then apply it against the `live` org it was made from; an empty plan is
+    shown, never applied."""
+    _safe(saved, gate.allow_deletes)
+    policy.refuse_denied(saved.findings)
+    approved = await gate.review(saved)
     if saved.plan.empty or not approved:
         return None
     return await apply_saved(
         saved,
         connection,
-        allow_deletes=allow_deletes,
-        listener=listener_for(saved.plan),
+        allow_deletes=gate.allow_deletes,
+        listener=gate.listener_for(saved.plan),
         verify=False,
+        snapshots=gate.snapshots,
+        live=live,
     )
+
+
+async def rollback_plan(text: str, source: str, connection: Connection) -> SavedPlan:
+    """The plan from the org as it is now back to a snapshot (`rollback --plan-only`)."""
+    saved, _ = await _rollback_planned(text, source, connection)
+    return saved
+
+
+async def _rollback_planned(
+    text: str, source: str, connection: Connection
+) -> tuple[SavedPlan, OrgState]:
+    snapshot, meta = snapshot_loads(text, source)
+    now = await read(connection.client, Scope(territories=snapshot.state.territories is not None))
+    if meta.org_id != now.directory.org_id:
+        here = await plan_target(connection, now.directory)
+        raise SnapshotError(
+            f"{source} is a snapshot of {meta.target}, but the target is {here.describe()}"
+        )
+    back = replace(snapshot, state=way_back(snapshot.state, meta, now))
+    return await _planned(back, connection)
+
+
+async def rollback(
+    text: str,
+    source: str,
+    connection: Connection,
+    *,
+    allow_deletes: bool,
+    review: Review,
+    listener_for: ListenerFor,
+    snapshots: Path | None = None,
+) -> Report | None:
+    """Plan the way back to a snapshot, let `review` confirm it, apply it (itself after a
+    snapshot of its own, so a rollback can be rolled back)."""
+    saved, live = await _rollback_planned(text, source, connection)
+    gate = Gate(allow_deletes, review, listener_for, snapshots)
+    return await _reviewed_apply(saved, live, connection, gate)
 
 
 def _safe(saved: SavedPlan, allow_deletes: bool) -> None:

@@ -8,9 +8,18 @@ the rest of the tool works on.
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
+from pydantic import (
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from reconciler.config.access_doc import GroupsDoc, RoleDoc, UserDoc
 from reconciler.config.doc_base import Doc, Email, Name, Trimmed
@@ -197,6 +206,69 @@ class RecordsDoc(Doc):
     )
 
 
+PERCENT = re.compile(r"[0-9]+(\.[0-9]+)?%")
+POLICY_CHECKS = (
+    "data_sharing_at_most",
+    "no_read_write_delete_for_all_users",
+    "manager_is_member",
+    "max_deletes",
+    "max_memberships_removed",
+    "max_depth",
+    "protected",
+)
+
+
+class PolicyDoc(Doc):
+    """A guardrail on the plan and the desired state, with exactly one check: `deny`
+    refuses `plan --out` and `apply`; `warn` is printed and shown in the PR comment."""
+
+    name: Name = Field(max_length=100)
+    enforce: Literal["deny", "warn"] = "deny"
+    data_sharing_at_most: dict[str, ShareType] | None = Field(
+        default=None,
+        description="Per module (or `*` for every module), the widest default allowed.",
+    )
+    no_read_write_delete_for_all_users: Literal[True] | None = Field(
+        default=None, description="No sharing rule grants read_write_delete to all users."
+    )
+    manager_is_member: Literal[True] | None = Field(
+        default=None, description="Every territory but the root has a manager among its users."
+    )
+    max_deletes: Annotated[int, Field(ge=0)] | None = Field(
+        default=None, description="At most this many territories and sharing rules deleted."
+    )
+    max_memberships_removed: int | str | None = Field(
+        default=None, description="At most this many memberships removed, or this share: `10%`."
+    )
+    max_depth: Annotated[int, Field(ge=1)] | None = Field(
+        default=None, description="No territory deeper than this below the root (depth 1)."
+    )
+    protected: list[TerritoryName] | None = Field(
+        default=None, description="Territories that must never be deleted."
+    )
+
+    @field_validator("max_memberships_removed", mode="before")
+    @classmethod
+    def _count_or_share(cls, value: Any) -> Any:
+        if value is None or (type(value) is int and value >= 0):
+            return value
+        if isinstance(value, str) and PERCENT.fullmatch(value):
+            return value
+        raise ValueError(f"`{value}` is neither a count nor a share such as `10%`")
+
+    @model_validator(mode="after")
+    def _one_check(self) -> PolicyDoc:
+        given = [c for c in POLICY_CHECKS if getattr(self, c) is not None]
+        if len(given) != 1:
+            found = ", ".join(f"`{c}`" for c in given) or "none"
+            raise ValueError(f"a policy takes exactly one check (found {found})")
+        return self
+
+    @property
+    def check(self) -> str:
+        return next(c for c in POLICY_CHECKS if getattr(self, c) is not None)
+
+
 class ConfigDoc(Doc):
     """One reconciler YAML file. A section left out is not managed."""
 
@@ -228,6 +300,9 @@ class ConfigDoc(Doc):
     )
     users: list[UserDoc] | None = Field(
         default=None, description="Users' roles and profiles (only the users listed)."
+    )
+    policies: list[PolicyDoc] | None = Field(
+        default=None, description="Checks every plan must pass (docs/safety.md)."
     )
 
 

@@ -66,7 +66,23 @@ KNOWN_KEYS = field_names(
     access_doc.GroupDoc,
     access_doc.SourceDoc,
     access_doc.UserDoc,
+    doc.PolicyDoc,
 ) | {"all", "any"}
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A policy as written, and where: positions for the findings that blame the policy."""
+
+    doc: doc.PolicyDoc
+    source: SourceFile
+    path: YamlPath
+
+    def place(self, *below: str | int) -> Location:
+        return self.source.place((*self.path, *below))
+
+    def key_place(self, key: str) -> Location:
+        return self.source.key_place((*self.path, key))
 
 
 @dataclass
@@ -77,6 +93,7 @@ class Config:
     sources: SourceMap
     files: tuple[str, ...]
     digest: str = ""
+    policies: tuple[Policy, ...] = ()
 
 
 @dataclass
@@ -94,6 +111,7 @@ class _Merge:
     realign: dict[str, tuple[Realign, Location]] = field(default_factory=dict)
     sources: SourceMap = field(default_factory=dict)
     overridden: SourceMap = field(default_factory=dict)  # where overlays restate a value
+    policies: dict[str, Policy] = field(default_factory=dict)
     digests: list[str] = field(default_factory=list)
     access: Access = field(default_factory=Access)
 
@@ -146,7 +164,8 @@ def _load(
     if merge.diagnostics:
         raise ConfigError(merge.diagnostics)
     names = tuple(name for name, _ in (*documents, *overlays))
-    return Config(state, merge.sources, names, _digest(names, merge.digests))
+    policies = tuple(merge.policies.values())
+    return Config(state, merge.sources, names, _digest(names, merge.digests), policies)
 
 
 def _add_file(merge: _Merge, name: str, raw: bytes, overlay: bool = False) -> None:
@@ -232,6 +251,8 @@ def _add_sections(
         merge.access.add_groups(config.groups, source)
     if config.users is not None:
         merge.access.add_users(config.users, source)
+    for index, policy in enumerate(config.policies or ()):
+        _add_policy(merge, Policy(policy, source, ("policies", index)))
 
 
 def _add_realign(merge: _Merge, realign: dict[str, Realign], source: SourceFile) -> None:
@@ -248,6 +269,16 @@ def _add_realign(merge: _Merge, realign: dict[str, Realign], source: SourceFile)
             )
             continue
         _claim(merge, merge.realign, ("realign", module), mode, where)
+
+
+def _add_policy(merge: _Merge, policy: Policy) -> None:
+    key = name_key(policy.doc.name)
+    first = merge.policies.get(key)
+    if first is not None:
+        what = f"policy `{policy.doc.name}`"
+        merge.diagnostics.append(_twice(policy.place("name"), what, first.place("name")))
+        return
+    merge.policies[key] = policy
 
 
 def _written(merge: _Merge, top: doc.TerritoryDoc, source: SourceFile) -> list[Written]:

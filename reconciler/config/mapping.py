@@ -29,7 +29,7 @@ def map_users(config: Config, mapping: Mapping_, environment: str, table: Locati
     if problems:
         raise ConfigError(problems)
     state = config.state.model_copy(update={"territories": territories})
-    return Config(state, sources, config.files, config.digest)
+    return Config(state, sources, config.files, config.digest, config.policies)
 
 
 def inverse(mapping: Mapping_, emails: Iterable[str]) -> Callable[[str], str]:

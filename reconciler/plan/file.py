@@ -18,6 +18,8 @@ from reconciler import __version__
 from reconciler.errors import PlanFileError
 from reconciler.model import Frozen
 from reconciler.plan.build import Plan
+from reconciler.plan.partial import Partial
+from reconciler.plan.policy import Finding
 from reconciler.scope import Scope
 
 FORMAT_VERSION = 3  # of the plan file; a reader refuses any other
@@ -62,6 +64,9 @@ class SavedPlan(Frozen):
     config_digest: str = ""
     base: Base | None = None
     tool_version: str = __version__
+    partial: Partial | None = None  # a scoped plan (`--target`/`--exclude`)
+    # What the policies found: shown with the plan, never saved (a denied plan is not saved).
+    findings: tuple[Finding, ...] = Field(default=(), exclude=True)
 
 
 def dumps(saved: SavedPlan) -> str:
@@ -89,6 +94,8 @@ def _payload(saved: SavedPlan) -> dict[str, Any]:
         "scope": saved.scope.model_dump(mode="json"),
         "fingerprints": {k: v.model_dump(mode="json") for k, v in plan.fingerprints.items()},
         "tree": plan.tree,
+        # Only a scoped plan says so: a whole plan's file is as it always was.
+        **({"partial": saved.partial.model_dump(mode="json")} if saved.partial else {}),
     }
     if plan.records is not None:  # only plans that read records carry the key
         payload["records"] = plan.records.model_dump(mode="json")
@@ -142,4 +149,5 @@ def _saved(payload: dict[str, Any]) -> SavedPlan:
         config_digest=payload["config"]["sha256"],
         base=payload["config"]["base"],
         tool_version=payload["tool"]["version"],
+        partial=payload.get("partial"),
     )

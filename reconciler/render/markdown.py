@@ -67,13 +67,19 @@ _MARKDOWN = re.compile(r"([\\`*_\[\]<>|~&#])")
 
 
 def plan_markdown(
-    plan: Plan, *, target: str | None = None, limit: int = LIMIT, base: str | None = None
+    plan: Plan,
+    *,
+    target: str | None = None,
+    limit: int = LIMIT,
+    base: str | None = None,
+    notes: str = "",
 ) -> str:
     """The comment's text; at most `limit` characters whatever the plan's size. A plan made
-    with a base shows its details in two groups, the edit's and the drift from `base`."""
+    with a base shows its details in two groups, the edit's and the drift from `base`.
+    `notes` (Markdown: a partial plan, policy findings) go right under the heading."""
     if limit < MIN_LIMIT:
         raise ValueError(f"a Markdown plan needs at least {MIN_LIMIT} characters, not {limit}")
-    head = _head(target)
+    head = _head(target) + notes
     tables = records.markdown(plan.records, escape) if plan.records is not None else ""
     if plan.empty:
         return head + NO_CHANGES + "\n" + ("\n" + tables if tables else "")

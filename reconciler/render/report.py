@@ -63,6 +63,7 @@ def report_json(report: Report, out: TextIO) -> None:
         "failed": report.count("failed"),
         "skipped": report.count("skipped"),
         "seconds": report.seconds,
+        "snapshot": report.snapshot,
         "steps": [s.model_dump(mode="json") for s in report.steps],
     }
     out.write(json.dumps(payload, indent=2) + "\n")
