@@ -10,7 +10,7 @@ offline is executed here, and every configuration shown is `fmt`-clean and valid
   `<!-- not run: needs a real Zoho org -->`. Nothing else is skipped.
 * ```yaml blocks that are configurations (a top-level `version:`) must pass `reconciler
   validate` and `reconciler fmt --check`; so must every file in examples/.
-* ```json and ```text blocks are outputs, not commands.
+* ```json and ```text blocks are outputs, ```toml blocks files shown: not commands.
 
 The scratch directory holds a copy of `examples/`, an `org/` with the example configuration
 (the path the docs use for "your configuration"), and `.venv` pointing at this project's
@@ -41,7 +41,7 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 NOT_RUN = re.compile(r"<!-- not run: (?P<reason>\S.*?) -->")
 RUNNABLE = {"sh", "python"}
-OUTPUTS = {"json", "text", ""}
+OUTPUTS = {"json", "text", "toml", ""}  # outputs, and files shown (reconciler.toml)
 DOC_PORT = "8765"
 pytestmark = pytest.mark.served  # some recipes serve the sandbox on 127.0.0.1
 
