@@ -46,8 +46,18 @@ class Diagnostic:
     message: str
     hint: str | None = field(default=None, compare=False)
 
+    @property
+    def where(self) -> str:
+        """`FILE:LINE:COL`, or `FILE` alone for the whole file: editors' problem matchers
+        read `FILE:0:0` as a position that does not exist."""
+        if not self.line:
+            return self.file
+        return (
+            f"{self.file}:{self.line}:{self.column}" if self.column else f"{self.file}:{self.line}"
+        )
+
     def __str__(self) -> str:
-        text = f"{self.file}:{self.line}:{self.column}: error: {self.message}"
+        text = f"{self.where}: error: {self.message}"
         return f"{text} ({self.hint})" if self.hint else text
 
 

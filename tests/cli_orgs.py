@@ -97,8 +97,9 @@ class CliOrg:
         *args: str,
         credentials: Credentials | None = None,
         transport: Wrap | None = None,
-        env: dict[str, str] | None = None,
+        env: dict[str, str | None] | None = None,
         checked: bool = True,
+        input: str | None = None,
     ) -> Result:
         """Run `reconciler ARGS...` against this org. `credentials` replace the client's
         (e.g. another data centre's); `transport` wraps what reaches the sandbox
@@ -131,7 +132,7 @@ class CliOrg:
                 transport=transport(inner) if transport else inner,
             )
         environment |= env or {}
-        result = CliRunner().invoke(main, list(args), env=environment, obj=obj)
+        result = CliRunner().invoke(main, list(args), env=environment, obj=obj, input=input)
         self.printed += [result.stdout, result.stderr, repr(result.exception)]
         return result
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 import pytest
+from click.testing import CliRunner
 from ruamel.yaml import YAML
 
 from reconciler.cli.main import main
@@ -123,12 +125,12 @@ def _flatten(items: Any) -> Iterator[str]:
 
 
 def hook_commands(hooks: list[dict[str, Any]]) -> Iterator[list[str]]:
-    """Each hook's command as pre-commit runs it: with the changed files, or (validate)
-    with the configuration's path that docs/ci.md has users put in `args`."""
+    """Each hook's command as pre-commit runs it with its defaults: entry and args, then
+    the changed files when it takes them."""
     for hook in hooks:
         words = shlex.split(hook["entry"]) + list(hook.get("args", []))
         assert words[0] == "reconciler"
-        yield [*words[1:], "org/" if hook["pass_filenames"] is False else "org/a.yaml"]
+        yield [*words[1:], *(["org/a.yaml"] if hook["pass_filenames"] else [])]
 
 
 def doc_scripts(text: str) -> Iterator[str]:
@@ -246,6 +248,37 @@ def test_pre_commit_hooks() -> None:
         "reconciler validate",
         "reconciler fmt",
     }
+
+
+@pytest.mark.parametrize(
+    "path",
+    [".pre-commit-config.yaml", ".github/workflows/reconciler-plan.yml", ".gitlab-ci.yml"],
+)
+def test_pre_commit_hooks_leave_other_yaml_alone(path: str) -> None:
+    for hook in load(HOOKS):
+        assert not re.search(hook["files"], path), (hook["id"], path)
+
+
+def test_pre_commit_hooks_run_as_shipped_on_the_documented_layout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hooks with their defaults only (as docs/ci.md configures them), in a repository
+    whose configuration is in org/; a changed file as pre-commit passes it."""
+    (tmp_path / "org").mkdir()
+    shutil.copy(ROOT / "examples" / "territories.yaml", tmp_path / "org" / "a.yaml")
+    monkeypatch.chdir(tmp_path)
+    for call in hook_commands(load(HOOKS)):
+        result = CliRunner().invoke(main, call, catch_exceptions=False)
+        assert result.exit_code == 0, (call, result.output)
+
+
+def test_github_jobs_have_a_timeout_and_the_plan_can_be_required() -> None:
+    for path in GITHUB:
+        for name, job in load(path)["jobs"].items():
+            assert isinstance(job.get("timeout-minutes"), int), f"{path.name}: {name}"
+    plan = load(ROOT / "examples" / "ci" / "github" / "reconciler-plan.yml")
+    assert "paths" not in (plan["on"]["pull_request"] or {}), "a required check must report"
+    assert load(GITLAB)["default"]["timeout"]
 
 
 def test_the_ci_guide_runs_only_real_commands() -> None:

@@ -82,6 +82,25 @@ def test_schema_to_stdout_is_the_committed_schema() -> None:
     assert result.stdout == committed, "schemas/ is stale: run `reconciler schema`"
 
 
+def test_the_declared_pydantic_floor_writes_the_committed_schema() -> None:
+    """`reconciler schema` differs between pydantic minors: the floor pyproject declares is
+    the minor that writes schemas/, so no supported install writes another schema. After
+    a pydantic upgrade: check the schema test still passes, then raise the floor."""
+    import re
+    import tomllib
+
+    import pydantic
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    [floor] = [d for d in project["dependencies"] if d.startswith("pydantic>=")]
+    declared = re.fullmatch(r"pydantic>=(\d+)\.(\d+)", floor.split(";")[0].strip())
+    assert declared is not None, floor
+    running = tuple(int(n) for n in pydantic.VERSION.split(".")[:2])
+    assert (int(declared[1]), int(declared[2])) == running, (
+        f"schemas/ is written with pydantic {pydantic.VERSION}; pyproject declares {floor}"
+    )
+
+
 def test_schema_writes_the_file(tmp_path: Path) -> None:
     target = tmp_path / "s.json"
     result = CliRunner().invoke(main, ["schema", "-o", str(target)])
@@ -148,3 +167,37 @@ def test_python_dash_m_runs_the_cli() -> None:
         [sys.executable, "-m", "reconciler", "--version"], capture_output=True, text=True
     )
     assert done.returncode == 0 and done.stdout.strip() == f"reconciler, version {__version__}"
+
+
+@pytest.mark.parametrize("missing", ["nothing-here.yaml", "empty-folder"])
+def test_an_error_without_a_position_names_the_file_alone(tmp_path: Path, missing: str) -> None:
+    """`FILE: error:` as editors' problem matchers expect, never `FILE:0:0:`."""
+    (tmp_path / "empty-folder").mkdir()
+    path = tmp_path / missing
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0].startswith(f"{path}: error: ")
+    assert ":0:" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("reconciler pl", "plan"),
+        ("reconciler plan --fo", "--format"),
+        ("reconciler sandbox r", "reset"),
+    ],
+)
+def test_shell_completion_as_the_readme_sets_it_up(words: str, expected: str) -> None:
+    env = {"COMP_WORDS": words, "COMP_CWORD": str(len(words.split()) - 1)}
+    result = CliRunner().invoke(
+        main, [], env={**env, "_RECONCILER_COMPLETE": "bash_complete"}, prog_name="reconciler"
+    )
+    assert result.exit_code == 0
+    assert f"plain,{expected}" in result.stdout.splitlines()
+
+
+def test_an_unknown_log_level_is_a_usage_error() -> None:
+    result = CliRunner().invoke(main, ["validate", str(EXAMPLE)], env={"RECONCILER_LOG": "loud"})
+    assert result.exit_code == 1
+    assert "RECONCILER_LOG='loud'" in result.stderr

@@ -77,7 +77,7 @@ def test_the_environment_comes_from_the_flag_the_variable_or_the_default(here: P
     assert variable.stderr.splitlines()[0] == flag.stderr.splitlines()[0]
     unknown = invoke("plan", "org/", "--env", "prod")
     assert unknown.exit_code == 1
-    assert "reconciler.toml:0:0: error: no environment named `prod`" in unknown.stderr
+    assert "reconciler.toml: error: no environment named `prod`" in unknown.stderr
 
 
 def test_an_overlay_changes_what_one_environment_plans(here: Path):

@@ -177,6 +177,21 @@ def test_criteria_change_is_explained() -> None:
     assert any("WA" in line and "OR" in line for line in field.detail), field.detail
 
 
+def test_a_criteria_detail_is_in_our_words_whatever_deepdiff_version() -> None:
+    """Built from deepdiff's structured result, not its `pretty()` developer text
+    (`Item root['in'][3] removed from iterable.`), which changes between its versions."""
+    live = org(
+        live_t("Zylker"),
+        live_t("US", "Zylker", account_rule=cond("Billing_State", in_=("CA", "WA", "NV"))),
+    )
+    desired = org(
+        want("Zylker"), want("US", "Zylker", account_rule=cond("Billing_State", in_=("CA", "OR")))
+    )
+    (change,) = diff(live, desired).territories
+    (field,) = change.fields
+    assert field.detail == ('value[1]: "WA" → "OR"', 'value[2]: removed "NV"')
+
+
 def test_group_operator_and_order_matter() -> None:
     a, b = cond("A", equal="1"), cond("B", equal="2")
     live = org(

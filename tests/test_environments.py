@@ -211,7 +211,7 @@ def test_an_unknown_environment_names_the_ones_there_are(tmp_path: Path):
     with pytest.raises(ConfigError) as caught:
         envs.pick("prod")
     assert [str(d) for d in caught.value.diagnostics] == [
-        "reconciler.toml:0:0: error: no environment named `prod` (reconciler.toml defines: qa)"
+        "reconciler.toml: error: no environment named `prod` (reconciler.toml defines: qa)"
     ]
 
 

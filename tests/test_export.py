@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reconciler.config.export import SCHEMA_COMMENT, dump
+from reconciler.config.export import SCHEMA_REFERENCE, dump
 from reconciler.config.load import load
 from reconciler.model import Group, OrgState, Principal, PrincipalKind, ShareType
 from reconciler.plan.diff import diff
@@ -73,7 +73,8 @@ def test_output_is_deterministic_and_sorted() -> None:
 
 def test_schema_comment_header_and_default_comments() -> None:
     text = dump(RICH, header="# from the sandbox")
-    assert text.splitlines()[:3] == [f"# {SCHEMA_COMMENT}", "# from the sandbox", "version: 1"]
+    schema = f"# yaml-language-server: $schema={SCHEMA_REFERENCE}"
+    assert text.splitlines()[:3] == [schema, "# from the sandbox", "version: 1"]
     assert "permission: read_write_delete # Zoho's default" in text
     assert "superiors: false # Zoho's default" in text
 

@@ -209,3 +209,39 @@ def test_nothing_is_written_when_a_file_does_not_parse(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert f"{bad}:2:23: error: `open` is not a valid share type" in result.stderr
     assert good.read_text() == before
+
+
+def test_crlf_files_keep_their_line_endings(tmp_path: Path) -> None:
+    """Git checks files out with CRLF on Windows: a canonical CRLF file is left alone, and
+    a rewrite keeps CRLF."""
+    example = Path(__file__).parent.parent / "examples" / "territories.yaml"
+    canonical = tmp_path / "canonical.yaml"
+    canonical.write_bytes(example.read_bytes().replace(b"\n", b"\r\n"))
+    result = CliRunner().invoke(main, ["fmt", "--check", str(canonical)])
+    assert result.exit_code == 0, result.output
+    messy = tmp_path / "messy.yaml"
+    messy.write_bytes(b"territories:\r\n  name: Zylker   # the root\r\nversion: 1\r\n")
+    assert CliRunner().invoke(main, ["fmt", str(messy)]).exit_code == 0
+    assert messy.read_bytes() == b"version: 1\r\nterritories:\r\n  name: Zylker   # the root\r\n"
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_diff_shows_each_change_as_a_unified_diff(tmp_path: Path, check: bool) -> None:
+    path = tmp_path / "org.yaml"
+    path.write_text("territories:\n  name: Zylker\nversion: 1\n")
+    args = ["fmt", "--diff", str(path), *(["--check"] if check else [])]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == (1 if check else 0)
+    assert result.stdout.splitlines() == [
+        f"--- {path} (now)",
+        f"+++ {path} (formatted)",
+        "@@ -1,3 +1,3 @@",
+        "+version: 1",
+        " territories:",
+        "   name: Zylker",
+        "-version: 1",
+    ]
+    written = path.read_text().startswith("version: 1")
+    assert written is not check  # --check writes nothing; without it the file is formatted
+    if not check:
+        assert CliRunner().invoke(main, ["fmt", "--diff", str(path)]).stdout == ""

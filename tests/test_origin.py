@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.model import OrgState, ShareType
-from reconciler.plan.build import build, relabel
+from reconciler.plan.build import build, relabel, summarise
 from reconciler.plan.diff import Changes, diff
 from reconciler.plan.file import Base, PlannedOrg, SavedPlan, dumps, loads
 from reconciler.plan.origin import label, labelled, only
@@ -61,13 +61,39 @@ def test_unchanged_base_makes_everything_drift_and_an_edit_makes_its_part_change
     assert (member.removed, member.origin) == ((user("bob"),), "drift")
 
 
-def test_a_territory_update_is_drift_only_if_every_field_it_changes_is_as_the_base_has_it() -> None:
+def field_origins(changes: Changes) -> dict[str, str | None]:
+    """Each changed field (and rename, move) of the territories, with its origin."""
+    found: dict[str, str | None] = {}
+    for c in changes.territories:
+        found |= {f.field: c.origin for f in c.fields}
+        found |= {"rename": c.origin} if c.renamed_from else {}
+        found |= {"move": c.origin} if c.moved_from else {}
+    return found
+
+
+def test_origin_is_judged_field_by_field() -> None:
+    """The manager the org changed by hand is drift even when the edit changes another
+    field of the same territory; each part is shown under its own label."""
     live = org(live_t("Zylker"), live_t("T", "Zylker", manager=user("amy"), description="x"))
     base = org(want("Zylker"), want("T", "Zylker", manager=None, description="old"))
     head = org(want("Zylker"), want("T", "Zylker", manager=None, description="new"))
-    assert territory_origins(labels(base, head, live)) == {("update", "T"): "change"}
+    changes = labels(base, head, live)
+    assert field_origins(changes) == {"description": "change", "manager": "drift"}
+    assert [c.name for c in changes.territories] == ["T", "T"]
     head = org(want("Zylker"), want("T", "Zylker", manager=None, description="old"))
     assert territory_origins(labels(base, head, live)) == {("update", "T"): "drift"}
+
+
+def test_a_renamed_territory_whose_manager_was_changed_by_hand() -> None:
+    """The pull request renames EMEA; someone changed its manager in the CRM. The rename is
+    from this change, putting the manager back is drift."""
+    live = org(live_t("Zylker"), live_t("EMEA", "Zylker", manager=user("bob")))
+    base = org(want("Zylker"), want("EMEA", "Zylker", manager=user("amy")))
+    head = org(want("Zylker"), want("Europe", "Zylker", manager=user("amy"), previously=("EMEA",)))
+    changes = labels(base, head, live)
+    assert field_origins(changes) == {"rename": "change", "manager": "drift"}
+    summary = summarise(changes, ())
+    assert (summary.update, summary.rename, summary.from_change, summary.drift) == (1, 1, 1, 1)
 
 
 def test_both_the_edit_and_the_org_changed_it_the_edit_decides() -> None:

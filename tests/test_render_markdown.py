@@ -140,6 +140,21 @@ def test_names_cannot_break_the_markdown() -> None:
     assert markdown.count("<details>") == markdown.count("</details>")
 
 
+def test_names_mention_nobody_link_no_issue_and_are_no_maths() -> None:
+    """A name holding `@team` must not notify a GitHub team, `#12` not link an issue, and
+    two `$` not render as maths: in every name, email and description."""
+    name = "Deals @sales-team #12 $5 to $10"
+    live = org(live_t("Zylker"))
+    desired = org(want("Zylker"), want(name, "Zylker", users=["dee@zylker.example"]))
+    markdown = plan_markdown(build(live, desired, diff(live, desired)))
+    prose = re.sub(r"```mermaid.*?```", "", markdown, flags=re.DOTALL)  # a code block
+    prose = re.sub(r"`[^`]*`", "", prose)  # code spans: GitHub links nothing there
+    assert not re.search(r"(?<!\w)@\w", prose), "a mention"
+    assert not re.search(r"(?<!\w)#\d", prose), "an issue link"
+    assert not re.search(r"(?<!\\)\$", prose), "an unescaped dollar"
+    assert "dee@zylker.example" in prose  # an address is no mention: kept as it is
+
+
 @pytest.mark.parametrize(
     ("text", "span"), [("a", "`a`"), ("a`b", "``a`b``"), ("`x", "`` `x ``"), ("a``b", "```a``b```")]
 )

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -23,6 +24,20 @@ from reconciler.zoho.redact import redact
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+
+
+@contextmanager
+def usage_errors_exit_1() -> Iterator[None]:
+    """Click exits 2 on a usage error (an unknown option or command, a bad value, a missing
+    argument or path), the code `plan --detailed-exitcode` gives to "changes pending": a
+    typo in a drift job would read as drift. Usage errors are errors, exit 1, as in
+    Terraform."""
+    try:
+        yield
+    except click.UsageError as exc:
+        exc.show()  # what click would print
+        raise click.exceptions.Exit(EXIT_ERROR) from None
 
 
 def reports_errors(command: F) -> F:

@@ -7,15 +7,16 @@ import importlib
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from reconciler import __version__
-from reconciler.cli.exits import EXIT_ERROR, EXIT_OK, reports_errors
+from reconciler.cli.exits import EXIT_ERROR, EXIT_OK, reports_errors, usage_errors_exit_1
+from reconciler.cli.files import SCHEMA_PATH, output_folder
+from reconciler.cli.options import format_option
 from reconciler.counts import plural
 from reconciler.errors import ConfigError
-
-SCHEMA_PATH = Path("schemas/reconciler.schema.json")
 
 
 class Commands(click.Group):
@@ -79,6 +80,21 @@ class Commands(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        with usage_errors_exit_1():
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Every subcommand (and subgroup) parses its arguments in here."""
+        with usage_errors_exit_1():
+            return super().invoke(ctx)
+
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.lazy and name not in self.commands:
             module = importlib.import_module(self.lazy[name][0])
@@ -90,7 +106,14 @@ class Commands(click.Group):
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reconciler")
-def main() -> None:
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Log every call to stderr: method, path, status, time, retries; never a secret "
+    "(or RECONCILER_LOG=debug).",
+)
+def main(verbose: bool) -> None:
     """Config-as-code for Zoho CRM territories, memberships and data sharing.
 
     \b
@@ -98,19 +121,16 @@ def main() -> None:
         reconciler validate org/
         reconciler plan org/ --out plan.json
         reconciler apply plan.json
+        reconciler --verbose plan org/   # and every call, on stderr
     """
+    from reconciler.cli.logs import configure
+
+    configure(verbose, os.environ)
 
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="json prints the list of problems as data.",
-)
+@format_option("json", help="json prints the list of problems as data.")
 @click.option(
     "--env",
     "env_name",
@@ -159,8 +179,9 @@ def validate(paths: tuple[Path, ...], fmt: str, env_name: str | None) -> None:
     is_flag=True,
     help="Write nothing: name the files that need formatting and exit 1 if there are any.",
 )
+@click.option("--diff", "show_diff", is_flag=True, help="Print each change as a unified diff.")
 @reports_errors
-def fmt_command(paths: tuple[Path, ...], check: bool) -> None:
+def fmt_command(paths: tuple[Path, ...], check: bool, show_diff: bool) -> None:
     """Rewrite configuration files in the canonical layout, keeping their comments.
 
     Key order, indentation and list style as `export` writes them; values and comments are
@@ -171,12 +192,15 @@ def fmt_command(paths: tuple[Path, ...], check: bool) -> None:
     Example:
         reconciler fmt org/
         reconciler fmt --check org/   # 1 if a file needs formatting (CI, pre-commit)
+        reconciler fmt --check --diff org/   # and what would change
     """
-    from reconciler.config.fmt import format_paths
+    from reconciler.config.fmt import format_paths, unified_diff
 
     results = format_paths(paths)
     changed = [r for r in results if r.changed]
     for result in changed:
+        if show_diff:
+            sys.stdout.write(unified_diff(result))
         if not check:
             Path(result.name).write_bytes(result.text.encode())
         click.echo(f"{'would reformat' if check else 'reformatted'} {result.name}", err=True)
@@ -187,6 +211,30 @@ def fmt_command(paths: tuple[Path, ...], check: bool) -> None:
         err=True,
     )
     sys.exit(EXIT_ERROR if check and changed else EXIT_OK)
+
+
+@main.command()
+@click.argument("planfile", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@format_option(
+    "json",
+    "markdown",
+    help="json is the plan file; markdown is for a pull-request comment or summary.",
+)
+@reports_errors
+def show(planfile: Path, fmt: str) -> None:
+    """Show a saved plan, as `plan` showed it; offline, after checking the file is intact.
+
+    For the log and the summary of the job that applies a reviewed plan.
+
+    \b
+    Example:
+        reconciler show plan.json
+        reconciler show plan.json --format markdown >> "$GITHUB_STEP_SUMMARY"
+    """
+    from reconciler.cli.plans import show_plan
+    from reconciler.plan.file import loads
+
+    show_plan(loads(planfile.read_text(encoding="utf-8"), str(planfile)), fmt)
 
 
 @main.command()
@@ -213,6 +261,6 @@ def schema(output: Path) -> None:
     if str(output) == "-":
         sys.stdout.write(text)
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
+    output_folder(output, "--output")
     output.write_text(text, encoding="utf-8")
     click.echo(f"wrote {output}", err=True)

@@ -14,23 +14,33 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from rich.console import Console
 
 from reconciler.apply.report import Listener, Report
 from reconciler.apply.snapshot import SNAPSHOT_DIR
 from reconciler.cli import last_apply, workflow
 from reconciler.cli.environment import chosen, load_base, load_config
-from reconciler.cli.exits import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, reports_errors
+from reconciler.cli.exits import (
+    EXIT_CHANGES,
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    reports_errors,
+)
+from reconciler.cli.files import output_folder, schema_reference
+from reconciler.cli.options import format_option
+from reconciler.cli.plans import show_plan
 from reconciler.cli.target import SANDBOX_DB
 from reconciler.config.environments import ENV_VARIABLE, Environment
 from reconciler.config.git import load_at
-from reconciler.errors import ApplyError
+from reconciler.errors import ApplyError, ReconcilerError
 from reconciler.plan.build import Plan
-from reconciler.plan.file import SavedPlan, dumps
+from reconciler.plan.file import SavedPlan, dumps, is_plan_text
 from reconciler.plan.policy import refuse_denied
-from reconciler.render.markdown import plan_markdown
-from reconciler.render.report import report_json, report_text
-from reconciler.render.safety import safety_lines, safety_markdown
-from reconciler.render.text import plan_text
+from reconciler.render.progress import Tally, no_waits
+from reconciler.render.report import refusal_json, report_json, report_text
+from reconciler.render.safety import safety_lines
+from reconciler.render.text import plan_text, wants_color
 from reconciler.zoho.retry import DEFAULT_POLICY
 from reconciler.zoho.target import Target
 
@@ -100,14 +110,7 @@ def applying_options(command: F) -> F:
         click.option(
             "--allow-deletes", is_flag=True, help="Allow deletions beyond the safety thresholds."
         ),
-        click.option(
-            "--format",
-            "fmt",
-            type=click.Choice(["text", "json"]),
-            default="text",
-            show_default=True,
-            help="How to print the report.",
-        ),
+        format_option("json", help="How to print the report."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -169,28 +172,6 @@ def banner(target: str) -> None:
     click.echo(f"target: {target}", err=True)
 
 
-def color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
-
-
-def show(saved: SavedPlan, fmt: str) -> None:
-    """The plan on stdout, with what the reviewer must also see: partial, policy findings
-    (beside a JSON plan, on stderr)."""
-    base = saved.base.describe() if saved.base is not None else None
-    notes = safety_lines(saved)
-    if fmt == "json":
-        sys.stdout.write(dumps(saved))
-        sys.stderr.write("".join(f"{line}\n" for line in notes))
-    elif fmt == "markdown":
-        target = saved.target.describe()
-        sys.stdout.write(
-            plan_markdown(saved.plan, target=target, base=base, notes=safety_markdown(saved))
-        )
-    else:
-        plan_text(saved.plan, sys.stdout, color=color(), base=base)
-        sys.stdout.write("".join(f"{line}\n" for line in notes))
-
-
 def part_options(command: F) -> F:
     """`--target` and `--exclude`: plan (and apply) part of the change."""
     for name, verb in (("--exclude", "Leave out"), ("--target", "Plan only")):
@@ -212,13 +193,8 @@ def part_options(command: F) -> F:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Save the plan for `apply`.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-    help="json is the plan file; markdown is for a pull-request comment.",
+@format_option(
+    "json", "markdown", help="json is the plan file; markdown is for a pull-request comment."
 )
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none."
@@ -267,13 +243,15 @@ def plan(
     environment = chosen(org["env_name"])
     config = load_config(paths, environment)
     base_config = load_base(load_at(base, paths), environment) if base is not None else None
+    if out is not None:
+        output_folder(out, "--out")
     part = workflow.Part(target, exclude)
     saved = run(org, lambda c: workflow.make_plan(config, c, base_config, records, part))
     if out is not None:
         refuse_denied(saved.findings)
         out.write_text(dumps(saved), encoding="utf-8")
         click.echo(f"plan saved to {out}", err=True)
-    show(saved, fmt)
+    show_plan(saved, fmt)
     sys.exit(EXIT_CHANGES if detailed_exitcode and not saved.plan.empty else EXIT_OK)
 
 
@@ -304,8 +282,31 @@ def apply(
         reconciler apply plan.json
         reconciler apply org/ --auto-approve
     """
+    progress = _Progress()
+    try:
+        part = workflow.Part(target, exclude)
+        report = _apply(source, auto_approve, allow_deletes, progress, org, snapshot_dir, part)
+    except ReconcilerError as refused:  # before the first write: say so as data too
+        if fmt == "json":
+            refusal_json(refused, sys.stdout)
+        raise
+    except KeyboardInterrupt:
+        progress.interrupted()
+        sys.exit(EXIT_INTERRUPTED)
+    finish(report, fmt)
+
+
+def _apply(
+    source: tuple[Path, ...],
+    auto_approve: bool,
+    allow_deletes: bool,
+    progress_for: workflow.ListenerFor,
+    org: dict[str, Any],
+    snapshot_dir: Path,
+    part: workflow.Part,
+) -> Report | None:
     saved_file = _plan_file(source)
-    if saved_file is not None and (target or exclude):
+    if saved_file is not None and (part.targets or part.excludes):
         raise click.UsageError("--target and --exclude scope a new plan: pass them to `plan`")
     if saved_file is not None:
         text = saved_file.read_text(encoding="utf-8")
@@ -340,11 +341,11 @@ def apply(
                     review=review,
                     listener_for=progress_for,
                     snapshots=snapshot_dir,
-                    part=workflow.Part(target, exclude),
+                    part=part,
                 ),
             ),
         )
-    finish(report, fmt)
+    return report
 
 
 @click.command()
@@ -390,7 +391,7 @@ def rollback(
         saved = run(org, lambda c: workflow.rollback_plan(text, str(snapshot), c))
         target = out or snapshot.with_suffix(".plan.json")
         target.write_text(dumps(saved), encoding="utf-8")
-        plan_text(saved.plan, sys.stdout, color=color())
+        plan_text(saved.plan, sys.stdout, color=wants_color(sys.stdout))
         click.echo(f"plan saved to {target}; apply it with: reconciler apply {target}", err=True)
         sys.exit(EXIT_OK)
     report = run(
@@ -409,9 +410,14 @@ def rollback(
 
 
 def _plan_file(source: tuple[Path, ...]) -> Path | None:
-    if len(source) == 1 and source[0].is_file() and source[0].suffix == ".json":
-        return source[0]
-    return None
+    """A saved plan, known by its content whatever its name (`tfplan`, `plan.JSON`); a
+    `.json` file that is not one is refused as a damaged plan, not read as YAML."""
+    if len(source) != 1 or not source[0].is_file():
+        return None
+    path = source[0]
+    if path.suffix.lower() == ".json":
+        return path
+    return path if is_plan_text(path.read_text(encoding="utf-8", errors="replace")) else None
 
 
 async def _reviewed(saved: SavedPlan) -> bool:
@@ -423,24 +429,57 @@ def reviewer(auto_approve: bool) -> workflow.Review:
     """Show the plan on stderr and ask, unless told not to; refuse without a terminal."""
 
     async def review(saved: SavedPlan) -> bool:
-        plan_text(saved.plan, sys.stderr, color=sys.stderr.isatty())
+        plan_text(saved.plan, sys.stderr, color=wants_color(sys.stderr))
         sys.stderr.write("".join(f"{line}\n" for line in safety_lines(saved)))
         if saved.plan.empty or auto_approve:
             return True
-        if not sys.stdin.isatty():
+        if not can_ask():
             raise ApplyError("not applied: no terminal to confirm on; pass --auto-approve")
-        return await asyncio.to_thread(click.confirm, "Apply these changes?", err=True)
+        try:
+            approved = await asyncio.to_thread(click.confirm, "Apply these changes?", err=True)
+        except click.Abort:  # Ctrl-C or end of input at the question
+            approved = False
+        if not approved:
+            click.echo("Not applied.", err=True)
+        return approved
 
     return review
 
 
-def progress_for(plan: Plan) -> Listener:
-    """Bars on a terminal, a plain line per level otherwise (CI logs)."""
+def can_ask() -> bool:
+    return sys.stdin.isatty()
+
+
+def progress_for(plan: Plan, waits: Callable[[], list[str]] = no_waits) -> Listener:
+    """A bar on a terminal (`TERM=dumb` is none), a line per finished step otherwise."""
     from reconciler.render.progress import BarProgress, PlainProgress
 
-    if sys.stderr.isatty():
-        return BarProgress(plan, sys.stderr)
-    return PlainProgress(plan, sys.stderr)
+    terminal = sys.stderr.isatty() and not Console(file=sys.stderr).is_dumb_terminal
+    return (BarProgress if terminal else PlainProgress)(plan, sys.stderr, waits)
+
+
+class _Progress:
+    """Makes the apply's progress (a bar on a terminal, a line per step otherwise) and
+    keeps it, so that an interruption can say how far the apply got."""
+
+    def __init__(self) -> None:
+        self.made: Tally | None = None
+
+    def __call__(self, plan: Plan, waits: Callable[[], list[str]]) -> Listener:
+        made = progress_for(plan, waits)
+        assert isinstance(made, Tally)
+        self.made = made
+        return made
+
+    def interrupted(self) -> None:
+        from reconciler.render.progress import BarProgress, interrupted_text
+
+        if isinstance(self.made, BarProgress):
+            self.made.stop()
+        if self.made is None:
+            click.echo("Interrupted: nothing was applied.", err=True)
+        else:
+            interrupted_text(self.made, sys.stderr)
 
 
 @click.command()
@@ -474,19 +513,22 @@ def export(output: Path | None, sections: str, **org: Any) -> None:
         raise click.BadParameter(
             f"choose from {', '.join(workflow.SECTIONS)}", param_hint="--sections"
         )
-    text = run(org, lambda c: workflow.export_org(c, chosen))
+    if output is not None:
+        output_folder(output, "--output")
+    schema = schema_reference(output)
+    text = run(org, lambda c: workflow.export_org(c, chosen, schema))
     if output is None:
         sys.stdout.write(text)
     else:
-        output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}", err=True)
 
 
 @click.command()
+@format_option("json", help="json gives every check as data.")
 @org_options
 @reports_errors
-def doctor(**org: Any) -> None:
+def doctor(fmt: str, **org: Any) -> None:
     """Check that the org is ready: credentials, scopes, edition, Territory Management.
 
     Makes a few cheap reads and writes nothing. Each check prints what it found and, when
@@ -495,13 +537,14 @@ def doctor(**org: Any) -> None:
     \b
     Example:
         reconciler doctor
+        reconciler doctor --format json | jq '.checks[] | select(.status != "ok")'
         ZOHO_DC=eu ZOHO_CLIENT_ID=... ZOHO_CLIENT_SECRET=... ZOHO_REFRESH_TOKEN=... \\
         reconciler doctor
     """
     from reconciler.doctor.probes import diagnose
     from reconciler.doctor.verdict import Status
-    from reconciler.render.doctor import doctor_text
+    from reconciler.render.doctor import doctor_json, doctor_text
 
     checks = run(org, diagnose)
-    doctor_text(checks, sys.stdout)
+    (doctor_json if fmt == "json" else doctor_text)(checks, sys.stdout)
     sys.exit(EXIT_ERROR if any(c.status is Status.fail for c in checks) else EXIT_OK)

@@ -26,7 +26,7 @@ from reconciler.cli.org import (
     progress_for,
     reviewer,
 )
-from reconciler.cli.org import show as show_plan
+from reconciler.cli.plans import show_plan
 from reconciler.cli.promotion import Side, check_promotion, compare_orgs, side
 from reconciler.config.environments import Environment
 from reconciler.plan.file import loads
@@ -104,7 +104,7 @@ def promote(
         saved = await check_promotion(loads(saved_text, str(applied)), first, one, second, two)
         if not await review(saved) or saved.plan.empty:
             return None
-        listener = progress_for(saved.plan)
+        listener = progress_for(saved.plan, two.client.rules.waiting)
         return await workflow.apply_saved(
             saved, two, allow_deletes=allow_deletes, listener=listener, verify=False
         )

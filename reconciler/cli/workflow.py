@@ -20,7 +20,7 @@ from reconciler.cli.environment import target_of
 from reconciler.cli.target import SANDBOX_DB, from_env
 from reconciler.config import names
 from reconciler.config.environments import Environment
-from reconciler.config.export import dump
+from reconciler.config.export import SCHEMA_REFERENCE, dump
 from reconciler.config.git import BaseConfig
 from reconciler.config.load import Config
 from reconciler.config.snapshot import loads as snapshot_loads
@@ -201,7 +201,8 @@ async def apply_saved(
 
 
 Review = Callable[[SavedPlan], Awaitable[bool]]
-ListenerFor = Callable[[Plan], Listener]
+# Makes the apply's listener from the plan and a way to ask what the client is waiting on.
+ListenerFor = Callable[[Plan, Callable[[], list[str]]], Listener]
 
 
 async def apply_plan_file(
@@ -222,7 +223,7 @@ async def apply_plan_file(
         saved,
         connection,
         allow_deletes=allow_deletes,
-        listener=listener_for(saved.plan),
+        listener=listener_for(saved.plan, connection.client.rules.waiting),
         snapshots=snapshots,
     )
 
@@ -271,7 +272,7 @@ async def _reviewed_apply(
         saved,
         connection,
         allow_deletes=gate.allow_deletes,
-        listener=gate.listener_for(saved.plan),
+        listener=gate.listener_for(saved.plan, connection.client.rules.waiting),
         verify=False,
         snapshots=gate.snapshots,
         live=live,
@@ -328,8 +329,11 @@ def _same_org(planned: PlannedOrg, current: PlannedOrg) -> None:
         )
 
 
-async def export_org(connection: Connection, sections: Sequence[str]) -> str:
-    """The live org's managed sections as YAML for `validate` and `plan`."""
+async def export_org(
+    connection: Connection, sections: Sequence[str], schema: str = SCHEMA_REFERENCE
+) -> str:
+    """The live org's managed sections as YAML for `validate` and `plan`; `schema` is the
+    path of the JSON schema as seen from the file written."""
     everything = Scope.everything()
     scope = Scope(
         territories="territories" in sections,
@@ -343,10 +347,13 @@ async def export_org(connection: Connection, sections: Sequence[str]) -> str:
     live = await read(connection.client, scope)
     target = await plan_target(connection, live.directory)
     state, skipped = _sections(live, sections)
-    header = [f"Exported from {target.describe()} by reconciler export."]
+    header = [
+        f"Exported from {target.describe()} by reconciler export.",
+        "Editors complete and check this file once `reconciler schema` has written the schema.",
+    ]
     if skipped:
         header.append(f"Not exported (Zoho does not let these be set): {', '.join(skipped)}.")
-    return dump(state, header="\n".join(header))
+    return dump(state, header="\n".join(header), schema=schema)
 
 
 def _sections(live: OrgState, sections: Sequence[str]) -> tuple[OrgState, list[str]]:

@@ -30,13 +30,20 @@ from reconciler.model import (
     name_key,
 )
 
-SCHEMA_COMMENT = "yaml-language-server: $schema=../schemas/reconciler.schema.json"
+SCHEMA_REFERENCE = "../schemas/reconciler.schema.json"  # from a file in a folder beside schemas/
 DEFAULT = "Zoho's default"
 _INTEGER = re.compile(r"-?(0|[1-9][0-9]{0,17})")
 
 
-def dump(state: OrgState, header: str | None = None, *, as_written: bool = False) -> str:
-    """The YAML text of `state`; `header` lines go after the schema comment.
+def dump(
+    state: OrgState,
+    header: str | None = None,
+    *,
+    as_written: bool = False,
+    schema: str = SCHEMA_REFERENCE,
+) -> str:
+    """The YAML text of `state`; `header` lines go after the schema comment, which names
+    `schema` (a path relative to the file written, or a URL).
 
     A live org (the default) is written whole, leaving out only empty managers and
     descriptions. `as_written` writes a desired state as a user would: exactly the keys it
@@ -52,7 +59,7 @@ def dump(state: OrgState, header: str | None = None, *, as_written: bool = False
     if state.sharing_rules is not None:
         document["sharing_rules"] = _rules(state.sharing_rules, as_written)
     access_yaml(document, state, as_written)
-    lines = [SCHEMA_COMMENT, *(header.splitlines() if header else [])]
+    lines = [f"yaml-language-server: $schema={schema}", *(header.splitlines() if header else [])]
     document.yaml_set_start_comment("\n".join(lines))
     out = io.StringIO()
     yaml_writer().dump(document, out)

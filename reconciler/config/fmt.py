@@ -12,6 +12,7 @@ comments, or an error.
 
 from __future__ import annotations
 
+import difflib
 import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -63,7 +64,10 @@ def rewrite(name: str, raw: bytes, edit: Edit | None = None) -> str:
     problems = check_document(name, raw)
     if problems:
         raise ConfigError(problems)
-    text = raw.decode("utf-8-sig")
+    # Line endings are the file's own (CRLF is git's default checkout on Windows): the work
+    # is done on LF and the result written back with the ending the file had.
+    ending = "\r\n" if b"\r\n" in raw else "\n"
+    text = raw.decode("utf-8-sig").replace("\r\n", "\n")
     yaml = _yaml()
     data = yaml.load(text)
     notes = comments.collect(data, text)
@@ -89,7 +93,7 @@ def rewrite(name: str, raw: bytes, edit: Edit | None = None) -> str:
         raise ReconcilerError(
             f"{name}: the rewritten file does not hold the edit; please report it"
         )
-    return formatted
+    return formatted.replace("\n", ending)
 
 
 def _yaml() -> YAML:
@@ -242,6 +246,18 @@ class Formatted:
     name: str
     text: str
     changed: bool
+
+
+def unified_diff(result: Formatted) -> str:
+    """The change fmt makes to a file, as `diff -u` shows it (from what the file holds)."""
+    before = Path(result.name).read_text(encoding="utf-8-sig").replace("\r\n", "\n")
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True),
+        result.text.replace("\r\n", "\n").splitlines(keepends=True),
+        fromfile=f"{result.name} (now)",
+        tofile=f"{result.name} (formatted)",
+    )
+    return "".join(lines)
 
 
 def format_paths(paths: Iterable[Path]) -> list[Formatted]:

@@ -197,7 +197,8 @@ def _counts(changes: Changes) -> dict[str, int]:
     territories, rules = changes.territories, changes.rules
     return {
         "create": sum(t.action == "create" for t in territories),
-        "update": sum(t.action == "update" and bool(t.fields) for t in territories),
+        # by territory: origin may split one update into a part of each origin
+        "update": len({t.key for t in territories if t.action == "update" and t.fields}),
         "rename": sum(t.renamed_from is not None for t in territories),
         "move": sum(t.moved_from is not None for t in territories),
         "delete": sum(t.action == "delete" for t in territories),

@@ -151,3 +151,10 @@ def _saved(payload: dict[str, Any]) -> SavedPlan:
         tool_version=payload["tool"]["version"],
         partial=payload.get("partial"),
     )
+
+
+def is_plan_text(text: str) -> bool:
+    """Whether a file's text is a saved plan rather than a YAML configuration: a JSON object
+    that carries the plan's `format_version` key (a configuration has no such key)."""
+    start = text.lstrip("\ufeff \t\r\n")
+    return start.startswith("{") and '"format_version"' in text

@@ -6,6 +6,10 @@ and the fields it touches: the org moved away from a state that was reviewed and
 (someone edited the CRM by hand). Otherwise it is **from this change**, including when both
 the edit and the org changed the same thing: the edit under review decides.
 
+Origin is judged per field: a territory the edit renames while its manager, changed by hand
+in the CRM, is put back, is two changes, the rename from this change and the manager drift.
+A territory is found in REF's configuration under its name or, for a rename, its old name.
+
 Pure: (changes, the desired state at REF) -> the same changes, labelled. A membership
 change may split in two, the users the edit adds or removes and those it only restores.
 """
@@ -39,7 +43,7 @@ def label(changes: Changes, base: OrgState) -> Changes:
     """`changes` with every change's `origin` set, judged against `base` (REF's desired
     state). Order is kept; a split membership change lists its edit part first."""
     return Changes(
-        territories=tuple(_labelled(c, _territory_drift(c, base)) for c in changes.territories),
+        territories=tuple(t for c in changes.territories for t in _territories(c, base)),
         members=tuple(m for change in changes.members for m in _members(change, base)),
         defaults=tuple(_labelled(d, _default_drift(d, base)) for d in changes.defaults),
         rules=tuple(_labelled(r, _rule_drift(r, base)) for r in changes.rules),
@@ -89,23 +93,60 @@ def _labelled(change: C, drift: bool) -> C:
 # -- territories ----------------------------------------------------------------------------
 
 
+def _territories(change: TerritoryChange, base: OrgState) -> Iterator[TerritoryChange]:
+    """The change labelled; an update whose parts differ in origin split into the part
+    from this change and the drift part (same territory, disjoint fields)."""
+    if change.action != "update":
+        yield _labelled(change, _territory_drift(change, base))
+        return
+    was = _was(base, change)
+    if was is None or change.desired is None:
+        yield _labelled(change, False)
+        return
+    drift_fields = tuple(f for f in change.fields if _asks(was, f.field, f.after))
+    renamed_drift = change.renamed_from is not None and was.name == change.name
+    moved_drift = change.moved_from is not None and _parent(was) == _parent(change.desired)
+    own = change.model_copy(
+        update={
+            "fields": tuple(f for f in change.fields if f not in drift_fields),
+            "renamed_from": None if renamed_drift else change.renamed_from,
+            "moved_from": None if moved_drift else change.moved_from,
+        }
+    )
+    drift = change.model_copy(
+        update={
+            "fields": drift_fields,
+            "renamed_from": change.renamed_from if renamed_drift else None,
+            "moved_from": change.moved_from if moved_drift else None,
+        }
+    )
+    for part, is_drift in ((own, False), (drift, True)):
+        if part.fields or part.renamed_from is not None or part.moved_from is not None:
+            yield _labelled(part, is_drift)
+
+
 def _territory_drift(change: TerritoryChange, base: OrgState) -> bool:
     if change.action == "delete":
         return _base_omits(change.live, base)
     was = base.territory(change.name)
     if was is None or change.desired is None:
         return False
-    if change.action == "create":
-        return (
-            was.name == change.name
-            and _parent(was) == _parent(change.desired)
-            and (_stated(was) == _stated(change.desired))
-        )
     return (
-        all(_asks(was, f.field, f.after) for f in change.fields)
-        and (change.renamed_from is None or was.name == change.name)
-        and (change.moved_from is None or _parent(was) == _parent(change.desired))
+        was.name == change.name
+        and _parent(was) == _parent(change.desired)
+        and (_stated(was) == _stated(change.desired))
     )
+
+
+def _was(base: OrgState, change: TerritoryChange) -> Territory | None:
+    """The territory in REF's configuration: by its name, or by a name it had."""
+    olds = [change.renamed_from] if change.renamed_from else []
+    olds += list(change.desired.previously) if change.desired is not None else []
+    for name in (change.name, *olds):
+        found = base.territory(name)
+        if found is not None:
+            return found
+    return None
 
 
 def _base_omits(live: Territory | None, base: OrgState) -> bool:

@@ -22,7 +22,7 @@ def diagnostics_text(diagnostics: Sequence[Diagnostic], out: TextIO) -> None:
 
 
 def _line(d: Diagnostic) -> str:
-    return f"{d.file}:{d.line}:{d.column}: error: {d.message}"
+    return f"{d.where}: error: {d.message}"
 
 
 def _summary(diagnostics: Sequence[Diagnostic]) -> str:

@@ -8,6 +8,7 @@ doctor: 1 failed, 11 passed: fix what is marked fail and run doctor again
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -21,6 +22,23 @@ def doctor_text(checks: Sequence[Check], out: TextIO) -> None:
         if check.fix:
             out.write(f"{'':<6}{'':<{width}}fix: {check.fix}\n")
     out.write(summary(checks) + "\n")
+
+
+DOCTOR_VERSION = 1
+
+
+def doctor_json(checks: Sequence[Check], out: TextIO) -> None:
+    """The checks as data for tools: versioned; `ready` is false when any check failed."""
+    payload = {
+        "format_version": DOCTOR_VERSION,
+        "ready": not any(c.status is Status.fail for c in checks),
+        "checks": [
+            {"name": c.name, "status": c.status.value, "found": c.found, "fix": c.fix or None}
+            for c in checks
+        ],
+        "summary": summary(checks),
+    }
+    out.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
 
 
 def summary(checks: Sequence[Check]) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from reconciler.counts import plural
 from reconciler.plan.build import Plan, Summary
 from reconciler.plan.diff import TerritoryChange
+from reconciler.plan.hints import hints
 from reconciler.plan.origin import labelled
 from reconciler.plan.steps import (
     Action,
@@ -63,7 +64,11 @@ MIN_LIMIT = 4096  # room for the summary, a small diagram and the note
 NOTE_ROOM = 300  # reserved for the truncation note while the details are fitted
 NAMES_SHOWN = 5  # territories named in one API call's line
 EMAILS_PER_LINE = 10
-_MARKDOWN = re.compile(r"([\\`*_\[\]<>|~&#])")
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>|~&#$])")  # `$`: GitHub reads $...$ as maths
+# GitHub links `@name` (a user or team, notified) and `#12` (an issue) in the rendered text,
+# after Markdown: a backslash cannot stop that, a word joiner after the sign does.
+_REFERENCE = re.compile(r"(?<!\w)([@#])(?=\w)")
+WORD_JOINER = "\u2060"
 
 
 def plan_markdown(
@@ -118,7 +123,8 @@ def _summary(plan: Plan) -> str:
     lines = [f"**{escape(summary_line(plan.summary))}**", ""]
     lines += [origin_line(plan.summary), ""] if labelled(plan.changes) else []
     lines += [f"> **Warning:** this plan {escape(reason)}" for reason in plan.unsafe]
-    lines += [""] if plan.unsafe else []
+    lines += [f"> **Hint:** {escape(hint)}" for hint in hints(plan.changes)]
+    lines += [""] if plan.unsafe or hints(plan.changes) else []
     rows = [(label, value) for label, value in _counts(plan.summary) if value]
     lines += ["| Change | Count |", "| --- | ---: |"]
     lines += [f"| {label} | {value:,} |" for label, value in rows]
@@ -291,7 +297,7 @@ def _member_items(plan: Plan) -> list[Item]:
     can be cut short instead of dropped whole."""
     items = []
     for m in memberships(plan):
-        note = f" ({m.note})" if m.note else ""
+        note = f" ({escape(m.note)})" if m.note else ""
         items.append(Item(f"- **{escape(m.territory)}**{note}", 0))
         for verb, emails in (("adds", m.added), ("removes", m.removed)):
             for start in range(0, len(emails), EMAILS_PER_LINE):
@@ -396,8 +402,9 @@ def _names(names: list[str]) -> str:
 
 
 def escape(text: str) -> str:
-    """Plain text that Markdown shows as typed (names may hold `*`, `_`, `|`, `<`...)."""
-    return _MARKDOWN.sub(r"\\\1", text)
+    """Plain text that GitHub shows as typed (names may hold `*`, `_`, `|`, `<`, `$`...),
+    mentioning nobody and linking no issue."""
+    return _MARKDOWN.sub(r"\\\1", _REFERENCE.sub(rf"\1{WORD_JOINER}", text))
 
 
 def code(text: str) -> str:

@@ -7,6 +7,7 @@ import json
 from typing import TextIO
 
 from reconciler.apply.report import Report, StepReport
+from reconciler.errors import PlanFileError, ReconcilerError, StalePlan, UnsafePlan
 
 ACTIONS = {
     "create_territories": "create territories",
@@ -67,3 +68,27 @@ def report_json(report: Report, out: TextIO) -> None:
         "steps": [s.model_dump(mode="json") for s in report.steps],
     }
     out.write(json.dumps(payload, indent=2) + "\n")
+
+
+def refusal_json(error: ReconcilerError, out: TextIO) -> None:
+    """An apply refused before its first write, as data in the report's shape: nothing done,
+    and why (`org_changed` with the objects, `unsafe` with the reasons, `plan_file`, or
+    `refused`)."""
+    reason, objects = "refused", []
+    if isinstance(error, StalePlan):
+        reason, objects = "org_changed", error.changed
+    elif isinstance(error, UnsafePlan):
+        reason, objects = "unsafe", error.reasons
+    elif isinstance(error, PlanFileError):
+        reason = "plan_file"
+    payload = {
+        "format_version": REPORT_VERSION,
+        "ok": False,
+        "refused": {"reason": reason, "message": str(error), "objects": objects},
+        "done": 0,
+        "failed": 0,
+        "skipped": 0,
+        "seconds": 0.0,
+        "steps": [],
+    }
+    out.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from reconciler.plan.build import Plan
 from reconciler.plan.diff import RuleChange
+from reconciler.plan.hints import hints
 from reconciler.plan.origin import labelled
 from reconciler.render import records
 from reconciler.render.access_words import group_line, role_line, user_line
@@ -41,6 +42,13 @@ from reconciler.render.words import (
 )
 
 
+def wants_color(stream: TextIO) -> bool:
+    """Colour on a terminal, as the conventions say and rich implements them: `NO_COLOR`
+    turns it off, `FORCE_COLOR` on (for a CI log that shows ANSI), `TERM=dumb` off."""
+    console = Console(file=stream)
+    return console.is_terminal and not console.no_color and console.color_system is not None
+
+
 def plan_text(plan: Plan, out: TextIO, *, color: bool, base: str | None = None) -> None:
     """The plan as a terminal or a CI log shows it: tree, memberships, defaults, rules,
     then the summary line. `color` adds ANSI styles and changes nothing else.
@@ -62,6 +70,7 @@ def plan_text(plan: Plan, out: TextIO, *, color: bool, base: str | None = None) 
     if labelled(plan.changes):
         lines.append(Text(origin_line(plan.summary)))
     lines += [Text(f"Warning: this plan {reason}", style="bold red") for reason in plan.unsafe]
+    lines += [Text(f"Hint: {hint}", style="yellow") for hint in hints(plan.changes)]
     _write(lines, out, color)
 
 

@@ -1,6 +1,8 @@
-"""The ASGI app (Starlette): one catch-all endpoint that hands every request to the sandbox,
-so Zoho's own 404/400 answers, not a framework's, reach the client. The in-process transport
-and uvicorn drive this same app.
+"""The ASGI app: every HTTP request, whatever its path, goes to the sandbox, so Zoho's own
+answers (401 before 404, JSON errors), never a framework's, reach the client. No router sits
+in front: a path pattern such as Starlette's `{path:path}` does not match an encoded newline
+(`/users/%0A/territories`), and the framework's plain-text 404 would answer instead. The
+in-process transport and uvicorn drive this same app.
 
 A dropped call sends its headers and half its body and then stops: uvicorn closes the
 connection, the in-process transport raises, and the client sees a protocol error."""
@@ -9,9 +11,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from starlette.applications import Starlette
-from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reconciler.sandbox.exchange import Outcome, Request
 from reconciler.sandbox.settings import SandboxSettings
@@ -27,19 +27,21 @@ class Host(Protocol):
 
 
 class SandboxEndpoint:
-    """A raw ASGI endpoint, so Starlette passes every method through unchanged."""
+    """The raw ASGI app: every method and path, unchanged, to `Sandbox.handle`."""
 
     def __init__(self, sandbox: Host) -> None:
         self.sandbox = sandbox
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # servers run it with lifespan off; no websockets
+            return
         request = await read_request(scope, receive, self.sandbox.settings.max_body_bytes)
         outcome = await self.sandbox.handle(request)
         await send_outcome(send, outcome, head=scope["method"] == "HEAD")
 
 
-def create_app(sandbox: Host) -> Starlette:
-    return Starlette(routes=[Route("/{path:path}", endpoint=SandboxEndpoint(sandbox))])
+def create_app(sandbox: Host) -> ASGIApp:
+    return SandboxEndpoint(sandbox)
 
 
 async def read_request(scope: Scope, receive: Receive, limit: int) -> Request:

@@ -4,6 +4,7 @@ Each command parses its options, calls one sandbox function and prints the resul
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import click
 from reconciler.sandbox.orgs import ORG_NAME, Orgs, open_orgs
 from reconciler.sandbox.sandbox import Sandbox, read_stats, reset
 from reconciler.sandbox.seed import Seed, demo_seed, load_seed
-from reconciler.sandbox.server import is_loopback, serve
+from reconciler.sandbox.server import is_loopback, listen, serve
 from reconciler.sandbox.settings import SandboxSettings
 
 DEFAULT_DB = ".reconciler/sandbox.sqlite3"
@@ -120,9 +121,11 @@ def serve_command(**options: Any) -> None:
     \b
     Example:
         reconciler sandbox serve --port 8765 --db /tmp/org.sqlite3
+        # then, in another terminal:
         ZOHO_API_DOMAIN=http://127.0.0.1:8765 ZOHO_ACCOUNTS_URL=http://127.0.0.1:8765 \\
         ZOHO_CLIENT_ID=sandbox ZOHO_CLIENT_SECRET=sandbox-secret \\
-        ZOHO_REFRESH_TOKEN=sandbox-refresh reconciler plan org/
+        ZOHO_REFRESH_TOKEN=sandbox-refresh \\
+        reconciler plan examples/territories.yaml --allow-custom-domain
         reconciler sandbox serve --org staging=/tmp/staging.sqlite3 --org prod=/tmp/prod.sqlite3
     """
     host, port, seed_file = (options[k] for k in ("host", "port", "seed_file"))
@@ -138,18 +141,34 @@ def serve_command(**options: Any) -> None:
                 f"sandbox: {db} exists, --seed ignored (use `reconciler sandbox reset`)", err=True
             )
     orgs = _open(options, dbs, _seed(seed_file) if seed_file else None)
+    try:
+        with _listening(host, port) as sock:
+            _announce(orgs, dbs, host, sock.getsockname()[1], bool(options["orgs"]))
+            serve(orgs, host=host, port=port, allow_remote=options["allow_remote"], sock=sock)
+    finally:
+        orgs.close()
+
+
+def _listening(host: str, port: int) -> socket.socket:
+    """The bound socket, before anyone is told the sandbox serves: a port in use is an
+    error here (uvicorn would say "serving" first, then exit 3)."""
+    try:
+        return listen(host, port)
+    except OSError as error:
+        raise click.ClickException(
+            f"cannot serve on {host}:{port}: {error.strerror or error}; choose another --port"
+        ) from None
+
+
+def _announce(orgs: Orgs, dbs: dict[str, Path], host: str, port: int, named: bool) -> None:
     click.echo(f"sandbox: serving http://{host}:{port}", err=True)
     for name in orgs:
-        client = name if options["orgs"] else "sandbox"
+        client = name if named else "sandbox"
         click.echo(
             f"sandbox: org {name} (db {dbs[name]}): client {client}, secret {client}-secret, "
             f"refresh token {client}-refresh",
             err=True,
         )
-    try:
-        serve(orgs, host=host, port=port, allow_remote=options["allow_remote"])
-    finally:
-        orgs.close()
 
 
 def _named_dbs(given: tuple[str, ...]) -> dict[str, Path]:
@@ -221,7 +240,7 @@ def reset_command(db: Path, seed_file: Path | None) -> None:
     \b
     Example:
         reconciler sandbox reset
-        reconciler sandbox reset --db /tmp/org.sqlite3 --seed bench/seed-5000-users.yaml
+        reconciler sandbox reset --db /tmp/org.sqlite3 --seed my-org-seed.yaml
     """
     reset(db, _seed(seed_file))
     click.echo(f"sandbox: reset {db}", err=True)

@@ -40,10 +40,10 @@ def _update_one(call: Call, item: Any, index: int) -> JsonObj:
     def fail(name: str, at: str, **extra: Any) -> ItemError:
         return ItemError(field_error("INVALID_DATA", "invalid data", name, at, **extra))
 
+    # data_sharing.yaml allows `expected_data_type` text or bigint only, so what is no object
+    # (an item, a module) is answered as invalid data without a type, as its examples are.
     if not isinstance(item, dict):
-        raise fail(
-            "data_sharing", item_path("data_sharing", index), expected_data_type="jsonobject"
-        )
+        raise fail("data_sharing", item_path("data_sharing", index))
     for key in ("share_type", "module"):
         if item.get(key) is None:
             raise ItemError(
@@ -71,11 +71,7 @@ def _update_one(call: Call, item: Any, index: int) -> JsonObj:
 def _module(call: Call, ref: Any, index: int) -> sqlite3.Row:
     at = item_path("data_sharing", index, "module")
     if not isinstance(ref, dict):
-        raise ItemError(
-            field_error(
-                "INVALID_DATA", "invalid data", "module", at, expected_data_type="jsonobject"
-            )
-        )
+        raise ItemError(field_error("INVALID_DATA", "invalid data", "module", at))
     if ref.get("id") is None:
         raise ItemError(
             field_error("MANDATORY_NOT_FOUND", "required field not found", "id", f"{at}.id")

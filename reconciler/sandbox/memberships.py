@@ -1,7 +1,8 @@
 """Territory-centric membership, `/settings/territories/{territory}/users` (REFERENCE §4.1).
 
 OAS2 shows successful single-user and removal results nested one array deeper
-(`{"users": [[...]]}`) and its errors flat; `nested_user_results` switches the nesting off."""
+(`{"users": [[...]]}`) and its errors flat; a mixed answer is flat. `nested_user_results`
+switches the nesting off."""
 
 from __future__ import annotations
 
@@ -53,7 +54,9 @@ def _path_user(call: Call) -> sqlite3.Row:
 
 
 def _results(call: Call, items: list[JsonObj]) -> Reply:
-    nested = call.settings.nested_user_results and any(is_success(i) for i in items)
+    """OAS2 nests only an all-success answer (its 200); its errors are flat, and a mixed
+    207 is read item by item against those two, so a mixed answer is flat too."""
+    nested = call.settings.nested_user_results and all(is_success(i) for i in items)
     return batch("users", items, 200, call.settings.mixed_batch_status, nested)
 
 
@@ -120,11 +123,12 @@ def remove_members(call: Call) -> Reply:
     if not split_ids(raw):
         raise required_param("ids", "mandatory param missing")
     if len(raw) > IDS_MAX_CHARS:
+        # The request-level form the user-centric removal answers for too many ids.
         raise ZohoError(
             400,
-            "INVALID_DATA",
-            "invalid data",
-            {"param_name": "ids", "maximum_length": IDS_MAX_CHARS},
+            "LIMIT_EXCEEDED",
+            "the ids limit exceeded for a request",
+            {"param_name": "ids", "limit": IDS_MAX_CHARS},
         )
     results = [each(_remove_one, call, territory, ident) for ident in split_ids(raw)]
     return _results(call, results)

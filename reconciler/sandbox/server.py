@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -59,15 +60,32 @@ def _server(
     return uvicorn.Server(config)
 
 
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound now: a port in use raises `OSError` here, before anyone
+    is told the sandbox is serving (uvicorn would report it later and exit 3)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT, not in use
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 def serve(
     sandbox: Host,
     host: str = "127.0.0.1",
     port: int = 8765,
     allow_remote: bool = False,
     log_level: str = "info",
+    sock: socket.socket | None = None,
 ) -> None:
-    """Serve until interrupted."""
-    _server(sandbox, host, port, allow_remote, log_level).run()
+    """Serve until interrupted, on `sock` when given (see `listen`)."""
+    server = _server(sandbox, host, port, allow_remote, log_level)
+    server.run(sockets=[sock] if sock is not None else None)
 
 
 @contextmanager

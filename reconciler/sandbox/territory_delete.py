@@ -23,7 +23,7 @@ from reconciler.sandbox.replies import (
     success_item,
 )
 from reconciler.sandbox.routing import Feature, Route, scopes
-from reconciler.sandbox.territory_fields import CYCLE
+from reconciler.sandbox.territory_fields import CYCLE, territory_object
 from reconciler.sandbox.users import too_many_ids
 
 REMOVED = "Given Territory Removed Successfully"
@@ -100,8 +100,7 @@ def _transfer(call: Call, item: Any, index: int, path_id: str | None) -> JsonObj
             field_error(code, message, name, item_path("territories", index, name), **extra)
         )
 
-    if not isinstance(item, dict):
-        raise fail("INVALID_DATA", "invalid data", "territories", expected_data_type="jsonobject")
+    item = territory_object(item, index)
     row = _transfer_source(call, item, index, path_id)
     if item.get("delete_previous_forecasts") not in (None, True, False):
         raise fail(

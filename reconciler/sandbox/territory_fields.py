@@ -31,6 +31,16 @@ MANDATORY_ON_CREATE = ("name", "reporting_to", "permission_type")
 ROOT_EDITABLE = {"id", "name"}
 
 
+def territory_object(item: Any, index: int) -> JsonObj:
+    """An item of a territory write (create, update, transfer-and-delete) that is no object:
+    one answer for all three, in the form every one of their OAS2 400 schemas allows
+    (`InvalidData`: `{api_name, json_path}` only, and this capitalised message)."""
+    if not isinstance(item, dict):
+        at = item_path("territories", index)
+        raise ItemError(field_error("INVALID_DATA", "Invalid Data", "territories", at))
+    return item
+
+
 @dataclass
 class TerritoryItem:
     """One body item at `index`; `current` is the stored row on update, None on create."""

@@ -18,25 +18,11 @@ from reconciler.sandbox.replies import (
 )
 from reconciler.sandbox.routing import Feature, Route, scopes
 from reconciler.sandbox.store import new_id, next_seq
-from reconciler.sandbox.territory_fields import TerritoryItem
+from reconciler.sandbox.territory_fields import TerritoryItem, territory_object
 from reconciler.sandbox.territory_names import api_name_for, name_key
 
 CREATED = "Territory Created Successfully"
 UPDATED = "Territory Updated Successfully"
-
-
-def _object(item: Any, index: int) -> JsonObj:
-    if not isinstance(item, dict):
-        raise ItemError(
-            field_error(
-                "INVALID_DATA",
-                "invalid data",
-                "territories",
-                item_path("territories", index),
-                expected_data_type="jsonobject",
-            )
-        )
-    return item
 
 
 def _same_request_duplicate(item: JsonObj, index: int, seen: set[str]) -> None:
@@ -63,7 +49,7 @@ def create_territories(call: Call) -> Reply:
 
 
 def _create(call: Call, raw: Any, index: int, seen: set[str]) -> JsonObj:
-    item = _object(raw, index)
+    item = territory_object(raw, index)
     _same_request_duplicate(item, index, seen)
     columns = TerritoryItem(call.db, item, index).columns()
     if tdb.count(call.db) >= call.settings.territory_cap:
@@ -122,7 +108,7 @@ def update_territory(call: Call) -> Reply:
 
 
 def _update(call: Call, raw: Any, index: int, seen: set[str], path_id: str | None) -> JsonObj:
-    item = _object(raw, index)
+    item = territory_object(raw, index)
     ident = _target(item, index, path_id)
     current = tdb.find(call.db, ident)
     if current is None:

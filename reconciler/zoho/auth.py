@@ -203,6 +203,7 @@ class Auth:
         try:
             async with asyncio.timeout(self.timeout):
                 response = await self._client().post(url, data=form)
+            logger.debug("http: %s -> %d (a new access token)", request, response.status_code)
         except (httpx.TransportError, TimeoutError) as error:
             raise Unavailable(
                 redact(

@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -87,6 +88,11 @@ class RuleWriter:
         self.session = session
         self._shared = _Shared()
         self._computing: dict[str, Computing] = {}
+        self._waiting: Counter[str] = Counter()  # writes waiting out each module's computation
+
+    def waiting(self) -> list[str]:
+        """The modules whose sharing computation a write is waiting out now (for progress)."""
+        return sorted(module for module, writes in self._waiting.items() if writes)
 
     async def create(self, module: str, item: Json) -> ItemResult:
         return await self._rule(module, "POST", RULES, None, item, Kind.CREATE)
@@ -173,9 +179,17 @@ class RuleWriter:
 
     async def _until_computed(self, module: str, request: str, started: float) -> None:
         """Wait until `module`'s pending computation is done (nothing to wait for if none)."""
-        state = self.computing(module)
-        if state.since is None:
+        if self.computing(module).since is None:
             return
+        self._waiting[module] += 1
+        try:
+            await self._wait_out(module, request, started)
+        finally:
+            self._waiting[module] -= 1
+
+    async def _wait_out(self, module: str, request: str, started: float) -> None:
+        state = self.computing(module)
+        assert state.since is not None
         policy = self.session.retry
         since, probing = state.since, state.inferred or state.expected is None
         gap = policy.poll_delay * PROBE

@@ -206,12 +206,15 @@ class Session:
         async with self._slots:
             self._in_flight += 1
             self.stats.peak_in_flight = max(self.stats.peak_in_flight, self._in_flight)
+            sent = self.clock()
             try:
                 async with asyncio.timeout(self.timeout):
                     response = await self._http.request(
                         method, domain + API_PATH + path, params=params, json=json, headers=headers
                     )
+                _log_call(method, path, params, str(response.status_code), self.clock() - sent)
             except (httpx.TransportError, TimeoutError) as error:
+                _log_call(method, path, params, type(error).__name__, self.clock() - sent)
                 failure = _Failure(
                     describe(error, self.timeout),
                     False,
@@ -309,6 +312,19 @@ class _Expired(Exception):
 
 
 _NOT_JSON = object()
+
+
+def _log_call(
+    method: str, path: str, params: Mapping[str, Any] | None, outcome: str, seconds: float
+) -> None:
+    """The debug log's line for one attempt (`--verbose`, `RECONCILER_LOG=debug`): method,
+    path and query, status (or the transport error), time. Headers and bodies never: the
+    token is in one, and redact() guards the rest."""
+    if logger.isEnabledFor(logging.DEBUG):
+        query = "?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else ""
+        logger.debug(
+            redact(f"http: {method} {API_PATH}{path}{query} -> {outcome} in {seconds * 1000:.0f}ms")
+        )
 
 
 def _expected(answer: Answer, key: str | None, accept: Accept | None) -> bool:

@@ -605,6 +605,75 @@ DEVIATIONS: tuple[Deviation, ...] = (
         " declares 404 on the list, and the DOC a 400 NO_CONTENT",
         allows="204 with an empty body",
     ),
+    # --- One operation omits what its sibling operation declares ----------------------
+    Deviation(
+        "D32",
+        "The root's by-id transfer-and-delete",
+        Effect.ALLOW_ERROR,
+        family="oas2",
+        method="POST",
+        template="/crm/v8/settings/territories/{id}/actions/transfer_and_delete",
+        status="400",
+        json_path="$.territories[*]",
+        code="NOT_ALLOWED",
+        reason="REFERENCE §3.6, §3.8: the root (org) territory cannot be deleted, NOT_ALLOWED `Org"
+        " Territory cannot be deleted` `{id}`; territories.yaml declares it"
+        " (NotAllowedDeleteErrorResponse) on the bulk transfer-and-delete and DELETE, not on"
+        " the by-id form, which can name the root just as well",
+        allows="per-item `NOT_ALLOWED` `{id}` on the by-id transfer-and-delete of the root",
+        shape=error_shape(
+            ["NOT_ALLOWED"],
+            {"required": ["id"], "properties": {"id": STRING}},
+        ),
+    ),
+    Deviation(
+        "D33",
+        "Updating the root by id beyond its name",
+        Effect.ALLOW_ERROR,
+        family="oas2",
+        method="PUT",
+        template="/crm/v8/settings/territories/{id}",
+        status="400",
+        json_path="$.territories[*]",
+        code="NOT_ALLOWED",
+        reason="REFERENCE §3.8: only the root territory's name can change (§3.5); territories.yaml"
+        " lets the bulk PUT answer NOT_ALLOWED for the other fields but lists no NOT_ALLOWED"
+        " on the by-id PUT, which updates the same territory",
+        allows='per-item `NOT_ALLOWED` "Cannot update the Org Territory except Name" with'
+        " `details: {}`, as the bulk PUT answers it",
+        shape=error_shape(["NOT_ALLOWED"], {"maxProperties": 0}),
+    ),
+    Deviation(
+        "D34",
+        "Filter errors of the child-territories listing",
+        Effect.ALLOW_ERROR,
+        family="oas2",
+        method="GET",
+        template="/crm/v8/settings/territories/{id}/__child_territories",
+        status="400",
+        json_path="$",
+        code="INVALID_DATA|EXPECTED_FIELD_MISSING|MANDATORY_NOT_FOUND|NOT_SUPPORTED",
+        reason="REFERENCE §3.1: the child listing takes the same `filters` parameter as GET"
+        " /settings/territories, whose 400 (FiltersErrorResponse in territories.yaml) declares"
+        " the filter errors; the child listing's 400 declares only a bad path id and the"
+        " feature switch",
+        allows='request-level 400 filter errors `{param_name: "filters", …}` on the child'
+        " listing, answered exactly as the territory list answers them",
+        shape=error_shape(
+            ["INVALID_DATA", "EXPECTED_FIELD_MISSING", "MANDATORY_NOT_FOUND", "NOT_SUPPORTED"],
+            {
+                "required": ["param_name"],
+                "properties": {
+                    "param_name": {"const": "filters"},
+                    "api_name": STRING,
+                    "json_path": STRING,
+                    "expected_data_type": STRING,
+                    "expected_fields": {"type": "array"},
+                    "supported_values": {"type": "array"},
+                },
+            },
+        ),
+    ),
 )
 
 

@@ -325,6 +325,32 @@ ANSWERS: dict[str, tuple[str, str, int, Any, bool]] = {
         False,
     ),
     "D31": ("GET", EXPORT, 204, EMPTY, False),
+    "D32": (
+        "POST",
+        f"{TERRITORIES}/{ROOT}/actions/transfer_and_delete",
+        400,
+        {"territories": [error("NOT_ALLOWED", "Org Territory cannot be deleted", id=ROOT)]},
+        False,
+    ),
+    "D33": (
+        "PUT",
+        f"{TERRITORIES}/{ROOT}",
+        400,
+        {"territories": [error("NOT_ALLOWED", "Cannot update the Org Territory except Name")]},
+        False,
+    ),
+    "D34": (
+        "GET",
+        f"{TERRITORIES}/{ROOT}/__child_territories",
+        400,
+        error(
+            "EXPECTED_FIELD_MISSING",
+            "one of the expected field is missing",
+            expected_fields=[{"api_name": "field", "json_path": "$.field"}],
+            param_name="filters",
+        ),
+        False,
+    ),
 }
 
 

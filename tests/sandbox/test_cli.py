@@ -68,7 +68,7 @@ def test_a_bad_seed_is_a_usage_error(tmp_path: Path) -> None:
     seed = tmp_path / "seed.yaml"
     seed.write_text("org: {name: Acme}\nroles: []\nusers: []\n")
     code, _, err = run("reset", "--db", str(tmp_path / "x.sqlite3"), "--seed", str(seed))
-    assert code == 2
+    assert code == 1  # a usage error, never the 2 of "changes pending"
     assert "--seed" in err
 
 
@@ -88,25 +88,25 @@ def test_stats_reset_clears_the_log(tmp_path: Path) -> None:
 
 def test_stats_of_a_missing_database_is_a_usage_error(tmp_path: Path) -> None:
     code, _, err = run("stats", "--db", str(tmp_path / "none.sqlite3"))
-    assert code == 2
+    assert code == 1  # a usage error, never the 2 of "changes pending"
     assert "no sandbox database" in err
 
 
 def test_serve_refuses_remote_hosts_without_the_flag(tmp_path: Path) -> None:
     code, _, err = run("serve", "--host", "0.0.0.0", "--db", str(tmp_path / "org.sqlite3"))
-    assert code == 2
+    assert code == 1  # a usage error, never the 2 of "changes pending"
     assert "--allow-remote" in err
 
 
 def test_serve_rejects_a_malformed_endpoint_fault(tmp_path: Path) -> None:
     code, _, err = run("serve", "--fail-endpoint", "GET", "--db", str(tmp_path / "o.sqlite3"))
-    assert code == 2
+    assert code == 1  # a usage error, never the 2 of "changes pending"
     assert "METHOD PATTERN" in err
 
 
 def test_serve_rejects_an_unknown_edition(tmp_path: Path) -> None:
     code, _, err = run("serve", "--edition", "platinum", "--db", str(tmp_path / "o.sqlite3"))
-    assert code == 2
+    assert code == 1  # a usage error, never the 2 of "changes pending"
     assert "unknown edition" in err
 
 
@@ -210,3 +210,15 @@ def test_serve_several_orgs_each_reached_with_its_own_client(tmp_path: Path):
         with Sandbox(db) as org:
             assert org.org_id == ids[name]
     assert ids["staging"] != ids["prod"]
+
+
+@pytest.mark.served
+def test_serve_on_a_port_in_use_says_so_first_and_exits_1(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = str(taken.getsockname()[1])
+        code, _, err = run("serve", "--port", port, "--db", str(tmp_path / "org.sqlite3"))
+    assert code == 1
+    assert err.splitlines()[0].startswith(f"Error: cannot serve on 127.0.0.1:{port}: ")
+    assert "serving" not in err

@@ -123,3 +123,25 @@ async def test_more_than_100_modules_in_one_call_is_refused(
         "message": "invalid data",
         "status": "error",
     }
+
+
+@pytest.mark.parametrize(
+    ("item", "api_name", "at"),
+    [
+        ({"module": "Accounts", "share_type": "private"}, "module", "$.data_sharing[0].module"),
+        ("Accounts", "data_sharing", "$.data_sharing[0]"),
+    ],
+)
+async def test_what_is_no_object_is_invalid_data_without_a_type(
+    client: httpx.AsyncClient, item: object, api_name: str, at: str
+) -> None:
+    """data_sharing.yaml allows `expected_data_type` text or bigint only."""
+    response = await client.put(URL, json={"data_sharing": [item]})
+    assert response.json()["data_sharing"] == [
+        {
+            "code": "INVALID_DATA",
+            "details": {"api_name": api_name, "json_path": at},
+            "message": "invalid data",
+            "status": "error",
+        }
+    ]

@@ -25,6 +25,7 @@ from reconciler.sandbox import (
     Sandbox,
     SandboxSettings,
     SandboxTransport,
+    create_app,
     serve_in_thread,
 )
 from reconciler.sandbox.dispatch import ROUTER
@@ -98,7 +99,12 @@ bodies = st.one_of(
     ),
     huge,
 )
-segments = st.sampled_from([ROOT, AMY, "0", "-1", "abc", "9" * 30, "Accounts", "%00", "é", " "])
+# Encoded control characters (newline, carriage return, tab, escape, delete) as well: a
+# router's path pattern can stop at them and answer for Zoho.
+CONTROLS = ["%0A", "%0D", "%0D%0A", "%09", "%1B", "%7F"]
+segments = st.sampled_from(
+    [ROOT, AMY, "0", "-1", "abc", "9" * 30, "Accounts", "%00", "é", " ", f"{AMY}%0A", *CONTROLS]
+)
 # Words no Zoho path uses, and Zoho's own namespaces where they do not belong.
 junk = st.sampled_from(["bogus", "nothing", "here", "v2", "settings", "org", "crm", "..", ROOT])
 
@@ -249,3 +255,42 @@ def test_an_unknown_module_is_invalid_module() -> None:
 def test_non_utf8_bodies_and_query_strings_are_400() -> None:
     response = answer("PUT", "/crm/v8/settings/territories?page=%ff", b"\xff\xfe")
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("control", CONTROLS)
+@pytest.mark.parametrize(
+    "template",
+    ["/crm/v8/users/{}/territories", "/crm/v8/settings/territories/{}/users", "/crm/v8/{}"],
+)
+def test_control_characters_in_a_path_segment_get_zoho_answers(
+    served: httpx.Client, template: str, control: str
+) -> None:
+    """Zoho's JSON, the same in-process and served; a missing token is 401 before any 404."""
+    url = template.format(control)
+    in_process = answer("GET", url)
+    assert in_process.status_code in (400, 404), in_process.text
+    assert zoho_shaped(in_process), in_process.text
+    over_http = served.get(url)
+    assert (over_http.status_code, over_http.json()) == (
+        in_process.status_code,
+        in_process.json(),
+    )
+    anonymous = served.get(url, headers={"Authorization": ""})
+    assert (anonymous.status_code, anonymous.json()["code"]) == (401, "AUTHENTICATION_FAILURE")
+
+
+def test_the_app_ignores_what_is_not_http() -> None:
+    """Servers run the app with lifespan off; a stray lifespan or websocket scope gets no
+    answer rather than a crash."""
+    sent: list[Any] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "lifespan.startup"}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    app = create_app(new_sandbox())
+    for kind in ("lifespan", "websocket"):
+        asyncio.run(app({"type": kind}, receive, send))
+    assert sent == []

@@ -120,6 +120,30 @@ async def test_more_than_100_users_in_one_call_is_refused(
     assert response.json()["details"]["maximum_length"] == 100
 
 
+async def test_a_mixed_removal_is_a_flat_207(client: httpx.AsyncClient, org: Org) -> None:
+    """Only an all-success removal is nested (OAS2's 200); a mixed one is read item by item
+    against the 200 and the flat 400, so it is flat."""
+    amy = org.user("amy@zylker.example")
+    await client.put(f"{URL}/{org.root}/users/{amy}")
+    response = await client.delete(f"{URL}/{org.root}/users", params={"ids": f"{amy},12"})
+    assert response.status_code == 207
+    assert [item["status"] for item in response.json()["users"]] == ["success", "error"]
+
+
+async def test_removal_ids_over_500_characters(client: httpx.AsyncClient, org: Org) -> None:
+    ids = ",".join([org.user("amy@zylker.example")] * 30)
+    response = await client.delete(f"{URL}/{org.root}/users", params={"ids": ids})
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            "code": "LIMIT_EXCEEDED",
+            "details": {"param_name": "ids", "limit": 500},
+            "message": "the ids limit exceeded for a request",
+            "status": "error",
+        },
+    )
+
+
 async def test_removal_reports_non_members_bad_ids_and_missing_ids(
     client: httpx.AsyncClient, org: Org
 ) -> None:

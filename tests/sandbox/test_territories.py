@@ -288,6 +288,20 @@ async def test_root_only_accepts_a_new_name(client: httpx.AsyncClient, org: Org)
     }
 
 
+async def test_root_by_id_only_accepts_a_new_name(client: httpx.AsyncClient, org: Org) -> None:
+    """The bulk form's NOT_ALLOWED, which the by-id form's spec omits (D33)."""
+    response = await client.put(f"{URL}/{org.root}", json={"territories": [{"description": "x"}]})
+    assert response.status_code == 400
+    assert response.json()["territories"] == [
+        {
+            "code": "NOT_ALLOWED",
+            "details": {},
+            "message": "Cannot update the Org Territory except Name",
+            "status": "error",
+        }
+    ]
+
+
 async def test_there_is_only_one_root(client: httpx.AsyncClient, org: Org) -> None:
     a = await create_territory(client, "A", org.root)
     response = await client.put(URL, json={"territories": [{"id": a, "reporting_to": None}]})
@@ -438,6 +452,22 @@ async def test_child_territories_lists_direct_children(client: httpx.AsyncClient
     assert [t["name"] for t in body["territories"]] == ["A1", "A2"]
     leaf = await client.get(f"{URL}/{body['territories'][0]['id']}/__child_territories")
     assert leaf.status_code == 204
+
+
+@pytest.mark.parametrize(
+    ("filters", "code"),
+    [("5", "INVALID_DATA"), ("{}", "EXPECTED_FIELD_MISSING"), ("{not json", "INVALID_DATA")],
+)
+async def test_child_territories_answer_filter_errors_as_the_list_does(
+    client: httpx.AsyncClient, org: Org, filters: str, code: str
+) -> None:
+    """The list's filter errors, which the child listing's spec omits (D34)."""
+    children = await client.get(
+        f"{URL}/{org.root}/__child_territories", params={"filters": filters}
+    )
+    listed = await client.get(URL, params={"filters": filters})
+    assert (children.status_code, children.json()["code"]) == (400, code)
+    assert children.json() == listed.json()
 
 
 async def test_child_territories_of_an_unknown_id_is_invalid(client: httpx.AsyncClient) -> None:

@@ -253,3 +253,42 @@ async def test_transferring_an_unknown_territory_by_id_is_invalid(
         "message": "Invalid Territory Id",
         "status": "error",
     }
+
+
+@pytest.mark.parametrize("by_id", [False, True])
+async def test_transfer_item_that_is_no_object(
+    client: httpx.AsyncClient, org: Org, by_id: bool
+) -> None:
+    """Reported at the item itself, as create and update report it: `$.territories[0]`."""
+    a = await create_territory(client, "A", org.root)
+    url = f"{URL}/{a}/actions/transfer_and_delete" if by_id else TRANSFER
+    response = await client.post(url, json={"territories": [5]})
+    assert response.status_code == 400
+    assert response.json()["territories"] == [
+        {
+            "code": "INVALID_DATA",
+            "details": {"api_name": "territories", "json_path": "$.territories[0]"},
+            "message": "Invalid Data",
+            "status": "error",
+        }
+    ]
+    created = await client.post(URL, json={"territories": ["A"]})
+    assert created.json()["territories"] == response.json()["territories"]
+
+
+async def test_transfer_by_id_refuses_the_root(client: httpx.AsyncClient, org: Org) -> None:
+    """The bulk form's NOT_ALLOWED `{id}`, which the by-id form's spec omits (D32)."""
+    a = await create_territory(client, "A", org.root)
+    response = await client.post(
+        f"{URL}/{org.root}/actions/transfer_and_delete",
+        json={"territories": [{"transfer_to_id": a}]},
+    )
+    assert response.status_code == 400
+    assert response.json()["territories"] == [
+        {
+            "code": "NOT_ALLOWED",
+            "details": {"id": org.root},
+            "message": "Org Territory cannot be deleted",
+            "status": "error",
+        }
+    ]
