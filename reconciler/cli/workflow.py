@@ -29,6 +29,7 @@ from reconciler.plan.diff import diff
 from reconciler.plan.file import Base as PlanBase
 from reconciler.plan.file import PlannedOrg, SavedPlan, loads
 from reconciler.plan.origin import label
+from reconciler.plan.trust import scope_of, unsafe_now, written
 from reconciler.records import record_impact
 from reconciler.scope import Scope
 from reconciler.zoho.client import ZohoClient
@@ -142,13 +143,32 @@ async def apply_saved(
     `verify=False` is for a plan made moments ago in the same run (`apply PATH`)."""
     _safe(saved, allow_deletes)
     if verify:
-        live = await read(connection.client, saved.scope)
-        _same_org(saved.target, await plan_target(connection, live.directory))
-        changed = changed_since(saved.plan.fingerprints, fingerprints(live))
-        if changed:
-            raise StalePlan(changed)
+        await _still_true(saved, connection, allow_deletes)
     report = await execute(saved.plan, connection.client, listener)
     return await realign(saved.plan, report, connection.client)
+
+
+async def _still_true(saved: SavedPlan, connection: Connection, allow_deletes: bool) -> None:
+    """Re-read what the steps write and refuse unless the plan still holds for the org as it
+    is: the same org, a safe change by the steps themselves (not the file's `unsafe`), and
+    every object the steps write fingerprinted in the plan and unchanged since."""
+    steps = saved.plan.steps
+    live = await read(connection.client, scope_of(steps, saved.scope))
+    _same_org(saved.target, await plan_target(connection, live.directory))
+    verdict = unsafe_now(steps, live)
+    if verdict and not allow_deletes:
+        raise UnsafePlan(list(verdict))
+    unrecorded = [
+        what for key, what in written(steps).items() if key not in saved.plan.fingerprints
+    ]
+    if unrecorded:
+        raise PlanFileError(
+            f"the plan changes {', '.join(unrecorded)} but does not record how it found "
+            "them: it was altered after it was made; run plan again"
+        )
+    changed = changed_since(saved.plan.fingerprints, fingerprints(live))
+    if changed:
+        raise StalePlan(changed)
 
 
 Review = Callable[[SavedPlan], Awaitable[bool]]

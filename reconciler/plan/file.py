@@ -18,6 +18,7 @@ from reconciler import __version__
 from reconciler.errors import PlanFileError
 from reconciler.model import Frozen
 from reconciler.plan.build import Plan
+from reconciler.plan.trust import graph_problems
 from reconciler.scope import Scope
 
 FORMAT_VERSION = 3  # of the plan file; a reader refuses any other
@@ -117,9 +118,13 @@ def loads(text: str, source: str = "plan file") -> SavedPlan:
     if claimed != _checksum(payload):
         raise PlanFileError(f"{source} was changed after it was written (checksum mismatch)")
     try:
-        return _saved(payload)
+        saved = _saved(payload)
     except (ValidationError, KeyError, TypeError) as exc:
         raise PlanFileError(f"{source} is not a valid plan: {exc}") from None
+    problems = graph_problems(saved.plan.steps)
+    if problems:
+        raise PlanFileError(f"{source} is not a valid plan: {'; '.join(problems)}")
+    return saved
 
 
 def _saved(payload: dict[str, Any]) -> SavedPlan:
