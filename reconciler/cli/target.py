@@ -5,7 +5,9 @@ is handed a `Target` and never picks the emulator itself."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import fcntl
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -75,14 +77,30 @@ def sandbox_target(db_path: str | Path = SANDBOX_DB, sandbox: Any = None) -> Tar
 def local_target(db_path: str | Path, name: str) -> Target:
     """Environment `name`'s local sandbox, in-process: a database of its own, made from the
     demo org as `name` (its own ids and OAuth client) when missing."""
-    from reconciler.sandbox import Sandbox, demo_seed, named_org
+    from reconciler.sandbox import NotASandboxDatabase, Sandbox, demo_seed, named_org
 
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-    org = Sandbox(db_path, seed=named_org(demo_seed(), name))
-    target = sandbox_target(db_path, org)
-    credentials = org.client_credentials() or SANDBOX_CREDENTIALS
-    return dataclasses.replace(
-        target,
-        label=f"local sandbox ({db_path}, environment {name})",
-        credentials=Credentials(*credentials),
-    )
+    try:
+        org = Sandbox(db_path, seed=named_org(demo_seed(), name))
+    except NotASandboxDatabase as error:
+        raise TargetError(f"the local sandbox of environment {name}: {error}") from None
+    target = sandbox_target(db_path, org)  # with a client the org's seed has
+    return dataclasses.replace(target, label=f"local sandbox ({db_path}, environment {name})")
+
+
+@contextmanager
+def exclusive(target: Target) -> Iterator[None]:
+    """One apply at a time on a local sandbox database (a lock file beside it): a second
+    apply waits for the first, then finds the org moved (a saved plan) or plans from what the
+    first left (a configuration). A Zoho org has no lock to take: CI serialises its applies
+    (docs/apply.md)."""
+    path = str(getattr(getattr(target.sandbox, "store", None), "path", ":memory:"))
+    if not target.is_sandbox or path == ":memory:":
+        yield
+        return
+    with open(f"{path}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -15,7 +15,7 @@ from reconciler.apply.realign import realign
 from reconciler.apply.report import Listener, Report
 from reconciler.apply.run import execute
 from reconciler.cli.environment import target_of
-from reconciler.cli.target import SANDBOX_DB, from_env
+from reconciler.cli.target import SANDBOX_DB, exclusive, from_env
 from reconciler.config import names
 from reconciler.config.environments import Environment
 from reconciler.config.export import dump
@@ -30,6 +30,7 @@ from reconciler.plan.file import Base as PlanBase
 from reconciler.plan.file import PlannedOrg, SavedPlan, loads
 from reconciler.plan.origin import label
 from reconciler.plan.trust import scope_of, unsafe_now, written
+from reconciler.plan.verify import leftover
 from reconciler.records import record_impact
 from reconciler.scope import Scope
 from reconciler.zoho.client import ZohoClient
@@ -142,18 +143,24 @@ async def apply_saved(
 
     `verify=False` is for a plan made moments ago in the same run (`apply PATH`)."""
     _safe(saved, allow_deletes)
+    scope = scope_of(saved.plan.steps, saved.scope)
     if verify:
-        await _still_true(saved, connection, allow_deletes)
+        await _still_true(saved, scope, connection, allow_deletes)
     report = await execute(saved.plan, connection.client, listener)
+    if report.ok:  # what failed is the news otherwise; plan shows what is left
+        after = await read(connection.client, scope)
+        report = report.model_copy(update={"interference": leftover(after, saved.plan.changes)})
     return await realign(saved.plan, report, connection.client)
 
 
-async def _still_true(saved: SavedPlan, connection: Connection, allow_deletes: bool) -> None:
+async def _still_true(
+    saved: SavedPlan, scope: Scope, connection: Connection, allow_deletes: bool
+) -> None:
     """Re-read what the steps write and refuse unless the plan still holds for the org as it
     is: the same org, a safe change by the steps themselves (not the file's `unsafe`), and
     every object the steps write fingerprinted in the plan and unchanged since."""
     steps = saved.plan.steps
-    live = await read(connection.client, scope_of(steps, saved.scope))
+    live = await read(connection.client, scope)
     _same_org(saved.target, await plan_target(connection, live.directory))
     verdict = unsafe_now(steps, live)
     if verdict and not allow_deletes:
@@ -188,9 +195,10 @@ async def apply_plan_file(
     saved = loads(text, source)
     if not await review(saved):
         return None
-    return await apply_saved(
-        saved, connection, allow_deletes=allow_deletes, listener=listener_for(saved.plan)
-    )
+    with exclusive(connection.target):
+        return await apply_saved(
+            saved, connection, allow_deletes=allow_deletes, listener=listener_for(saved.plan)
+        )
 
 
 async def apply_config(
@@ -203,6 +211,17 @@ async def apply_config(
 ) -> Report | None:
     """Plan, let `review` show and confirm the plan (False: stop), then apply it. An unsafe
     plan is refused before anyone is asked; an empty one is shown, never applied."""
+    with exclusive(connection.target):
+        return await _plan_and_apply(config, connection, allow_deletes, review, listener_for)
+
+
+async def _plan_and_apply(
+    config: Config,
+    connection: Connection,
+    allow_deletes: bool,
+    review: Review,
+    listener_for: ListenerFor,
+) -> Report | None:
     saved = await make_plan(config, connection)
     _safe(saved, allow_deletes)
     approved = await review(saved)
