@@ -21,11 +21,11 @@ from click.testing import CliRunner, Result
 from reconciler.apply.report import Report, Silent
 from reconciler.cli import workflow
 from reconciler.cli.main import main
-from reconciler.cli.target import SANDBOX_CREDENTIALS, exclusive, sandbox_target
+from reconciler.cli.target import exclusive, sandbox_target
 from reconciler.errors import StalePlan
 from reconciler.plan.file import SavedPlan
 from reconciler.render.report import report_text
-from reconciler.sandbox import Sandbox, SandboxSettings, serve_in_thread
+from reconciler.sandbox import BUILT_IN_CREDENTIALS, Sandbox, SandboxSettings, serve_in_thread
 from reconciler.zoho.target import VARIABLES
 
 WANTED = {  # West's manager and members, and the Accounts default
@@ -51,7 +51,7 @@ def environment(base: str | None, db: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
     env |= {"NO_COLOR": "1", "RECONCILER_RETRY_SCALE": "0.01", "RECONCILER_SANDBOX_DB": str(db)}
     if base is not None:
-        env |= dict(zip(VARIABLES[:3], SANDBOX_CREDENTIALS, strict=True))
+        env |= dict(zip(VARIABLES[:3], BUILT_IN_CREDENTIALS, strict=True))
         env |= {"ZOHO_API_DOMAIN": base, "ZOHO_ACCOUNTS_URL": base}
     return env
 

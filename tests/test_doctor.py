@@ -14,13 +14,13 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli.main import main
-from reconciler.cli.target import SANDBOX_CREDENTIALS, sandbox_target
+from reconciler.cli.target import sandbox_target
 from reconciler.cli.workflow import Connection
 from reconciler.doctor import probes as doctor
 from reconciler.doctor.probes import diagnose, grants
 from reconciler.doctor.verdict import Check, Status
 from reconciler.render.doctor import doctor_text
-from reconciler.sandbox import Sandbox, SandboxSettings, SandboxTransport
+from reconciler.sandbox import BUILT_IN_CREDENTIALS, Sandbox, SandboxSettings, SandboxTransport
 from reconciler.sandbox.seed import SeedRefreshToken, demo_seed
 from reconciler.zoho.auth import Credentials
 from reconciler.zoho.client import ZohoClient
@@ -61,7 +61,7 @@ def seed(**org: Any) -> Any:
 
 async def run_doctor(sandbox: Sandbox, wrap: Wrap, refresh: str | None = None) -> list[Check]:
     target = sandbox_target(sandbox=sandbox)
-    client_id, secret, token = SANDBOX_CREDENTIALS
+    client_id, secret, token = BUILT_IN_CREDENTIALS
     target = dataclasses.replace(
         target,
         transport=wrap(SandboxTransport(sandbox)),

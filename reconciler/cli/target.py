@@ -17,7 +17,6 @@ from reconciler.zoho.target import VARIABLES, Target, zoho_target
 
 SANDBOX_DB = ".reconciler/sandbox.sqlite3"
 SANDBOX_URL = "http://sandbox.invalid"  # the in-process sandbox: no socket, no DNS
-SANDBOX_CREDENTIALS = ("sandbox", "sandbox-secret", "sandbox-refresh")
 
 
 def from_env(

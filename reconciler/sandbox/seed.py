@@ -161,8 +161,11 @@ class SeedClient(_Model):
 
 
 # What a seed that leaves `oauth_clients` out gets, so the local target always has a client.
+BUILT_IN_CREDENTIALS = ("sandbox", "sandbox-secret", "sandbox-refresh")
 BUILT_IN_CLIENT = SeedClient(
-    client_id="sandbox", client_secret="sandbox-secret", refresh_tokens=["sandbox-refresh"]
+    client_id=BUILT_IN_CREDENTIALS[0],
+    client_secret=BUILT_IN_CREDENTIALS[1],
+    refresh_tokens=[BUILT_IN_CREDENTIALS[2]],
 )
 
 
