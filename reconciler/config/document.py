@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
 
 from reconciler.config.access_doc import GroupsDoc, RoleDoc, UserDoc
-from reconciler.config.doc_base import Doc, Email, Name, Trimmed
+from reconciler.config.doc_base import Doc, Email, Name, Plain, Trimmed
 from reconciler.model import (
     MAX_DESCRIPTION,
     MAX_GROUP,
@@ -27,7 +27,7 @@ from reconciler.model import (
     ShareType,
 )
 
-TerritoryName = Annotated[str, Trimmed, Field(min_length=1, max_length=MAX_TERRITORY_NAME)]
+TerritoryName = Annotated[str, Trimmed, Field(min_length=1, max_length=MAX_TERRITORY_NAME), Plain]
 
 
 class ConditionDoc(Doc):
