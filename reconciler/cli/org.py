@@ -7,6 +7,7 @@ Every command first names its target on stderr, so a log always says which org i
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -22,9 +23,9 @@ from reconciler.cli.exits import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, reports_erro
 from reconciler.cli.target import SANDBOX_DB
 from reconciler.config.environments import ENV_VARIABLE, Environment
 from reconciler.config.git import load_at
-from reconciler.errors import ApplyError
+from reconciler.errors import ApplyError, ReconcilerError
 from reconciler.plan.build import Plan
-from reconciler.plan.file import SavedPlan, dumps
+from reconciler.plan.file import SavedPlan, dumps, read_text
 from reconciler.render.markdown import plan_markdown
 from reconciler.render.report import report_json, report_text
 from reconciler.render.text import plan_text
@@ -33,6 +34,17 @@ from reconciler.zoho.target import Target
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Finite(click.FloatRange):
+    """A float range that also refuses nan (which every bound lets through: comparisons with
+    nan are false) and infinity (`RECONCILER_RETRY_SCALE=inf` would wait forever)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
 
 
 def org_options(command: F) -> F:
@@ -70,7 +82,7 @@ def connection_options(command: F) -> F:
         ),
         click.option(
             "--timeout",
-            type=click.FloatRange(min=0, min_open=True),
+            type=Finite(min=0, min_open=True, max=3600),
             default=30.0,
             show_default=True,
             help="Seconds to wait for each answer before trying again.",
@@ -79,7 +91,7 @@ def connection_options(command: F) -> F:
         # recomputation): tests run the real retries in milliseconds. README documents it.
         click.option(
             "--retry-scale",
-            type=click.FloatRange(min=0, min_open=True),
+            type=Finite(min=0, min_open=True, max=100),
             default=1.0,
             envvar="RECONCILER_RETRY_SCALE",
             hidden=True,
@@ -166,6 +178,36 @@ def show(saved: SavedPlan, fmt: str) -> None:
         plan_text(saved.plan, sys.stdout, color=color(), base=base)
 
 
+def check_out(out: Path, inputs: tuple[Path, ...]) -> None:
+    """Refuse, before the org is read, an --out that would replace something else: a device,
+    a directory, or the configuration itself (`plan cfg.yaml --out cfg.yaml`)."""
+    if out.exists() and not out.is_file():
+        raise ReconcilerError(f"--out {out} is not a regular file; name a file for the plan")
+    target = out.resolve()
+    for given in inputs:
+        place = given.resolve()
+        inside = place.is_dir() and target.is_relative_to(place) and out.suffix in YAML
+        if target == place or inside:
+            raise ReconcilerError(
+                f"--out {out} is {'in ' if inside else ''}the configuration given to plan; "
+                "save the plan to a file of its own, e.g. plan.json"
+            )
+
+
+YAML = (".yaml", ".yml")
+
+
+def write_out(out: Path, text: str) -> None:
+    """Write beside, then replace: a failed write leaves what was there."""
+    aside = out.with_name(f".{out.name}.partial")
+    try:
+        aside.write_text(text, encoding="utf-8")
+        os.replace(aside, out)
+    except OSError as exc:
+        aside.unlink(missing_ok=True)
+        raise ReconcilerError(f"cannot write the plan to {out}: {exc.strerror or exc}") from None
+
+
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -224,10 +266,12 @@ def plan(
     """
     environment = chosen(org["env_name"])
     config = load_config(paths, environment)
+    if out is not None:
+        check_out(out, paths)
     base_config = load_base(load_at(base, paths), environment) if base is not None else None
     saved = run(org, lambda c: workflow.make_plan(config, c, base_config, records))
     if out is not None:
-        out.write_text(dumps(saved), encoding="utf-8")
+        write_out(out, dumps(saved))
         click.echo(f"plan saved to {out}", err=True)
     show(saved, fmt)
     sys.exit(EXIT_CHANGES if detailed_exitcode and not saved.plan.empty else EXIT_OK)
@@ -252,7 +296,7 @@ def apply(
     """
     saved_file = _plan_file(source)
     if saved_file is not None:
-        text = saved_file.read_text(encoding="utf-8")
+        text = read_text(saved_file)
         report = run(
             org,
             lambda c: last_apply.noted(

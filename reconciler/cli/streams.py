@@ -31,7 +31,7 @@ class Redacting:
 def redacted_output() -> Iterator[None]:
     """sys.stdout and sys.stderr redacted until the block ends."""
     saved = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = Redacting(saved[0]), Redacting(saved[1])  # type: ignore[assignment]
+    sys.stdout, sys.stderr = Redacting(saved[0]), Redacting(saved[1])
     try:
         yield
     finally:

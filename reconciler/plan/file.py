@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 from pydantic import Field, ValidationError
 
 from reconciler import __version__
+from reconciler.config.bounds import TooMuch, read_bounded
 from reconciler.errors import PlanFileError
 from reconciler.model import Frozen
 from reconciler.plan.build import Plan
@@ -101,12 +103,28 @@ def _checksum(payload: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def read_text(path: Path) -> str:
+    """A plan file's text, bounded; PlanFileError for a device, a huge or a binary file."""
+    try:
+        raw = read_bounded(path)
+    except TooMuch as exc:
+        raise PlanFileError(f"{path} is not a plan file: {exc}") from None
+    except OSError as exc:
+        raise PlanFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PlanFileError(f"{path} is not a plan file: it is not UTF-8 text") from None
+
+
 def loads(text: str, source: str = "plan file") -> SavedPlan:
     """Read a plan file back; refuse it if it was altered, damaged, or is of a newer format."""
     try:
         payload = json.loads(text)
     except json.JSONDecodeError as exc:
         raise PlanFileError(f"{source} is not JSON ({exc.msg} at line {exc.lineno})") from None
+    except (ValueError, RecursionError):  # an integer too long; nesting too deep
+        raise PlanFileError(f"{source} is not a reconciler plan (unreadable JSON)") from None
     if not isinstance(payload, dict):
         raise PlanFileError(f"{source} is not a reconciler plan")
     version = payload.get("format_version")
