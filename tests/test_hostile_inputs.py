@@ -162,3 +162,15 @@ def test_hidden_files_of_a_configuration_directory_are_not_read(tmp_path: Path) 
     (folder / ".territories.yaml.swp").write_text("not: yaml: at all: [")
     (folder / ".git" / "config.yaml").write_text("version: 99\n")
     assert invoke(tmp_path, "validate", str(folder)).exit_code == 0
+
+
+@pytest.mark.parametrize(("key", "line"), [("null", 6), ("1", 6), ("2024-01-01", 6)])
+def test_a_key_yaml_reads_as_something_other_than_text_is_named_where_it_is(
+    tmp_path: Path, key: str, line: int
+) -> None:
+    config = tmp_path / "org.yaml"
+    config.write_text(
+        f"version: 1\nterritories:\n  name: Zylker\n  children:\n    - name: West\n      {key}: x\n"
+    )
+    result = invoke(tmp_path, "validate", str(config))
+    assert_one_clean_error(result, f"{config}:{line}:7: error: key `{key}` is not text")

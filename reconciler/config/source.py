@@ -159,7 +159,28 @@ def parse(name: str, raw: bytes) -> SourceFile:
         raise YamlProblem(_unreadable(name, text, exc)) from None
     if source.data is None:
         raise YamlProblem(Location(name, 1, 1).error("the file is empty", _EMPTY_HINT))
+    _reject_odd_keys(source, text, digest)
     return source
+
+
+def _reject_odd_keys(source: SourceFile, text: str, digest: str) -> None:
+    # `null:`, `1:`, `2024-01-01:` are keys YAML reads as something other than text; every key
+    # of the format is a name, so say so at the key, not wherever pydantic's path leads.
+    stack: list[tuple[Any, YamlPath]] = [(source.data, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            odd = [k for k in node if not isinstance(k, str)]
+            if odd:
+                key: Any = odd[0]  # not text: the path holds it as YAML read it
+                where = _slow(source.name, text, digest).key_at((*path, key))
+                shown = "null" if key is None else str(key).lower()
+                raise YamlProblem(
+                    where.error(f"key `{shown}` is not text", f'quote it ("{shown}") or remove it')
+                )
+            stack.extend((value, (*path, key)) for key, value in node.items())
+        elif isinstance(node, list):
+            stack.extend((value, (*path, n)) for n, value in enumerate(node))
 
 
 _UNUSUAL = object()
