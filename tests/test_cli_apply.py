@@ -139,3 +139,13 @@ def test_a_partial_failure_is_reported_in_text(org: CliOrg) -> None:
     assert any(line.startswith("skipped: step ") for line in lines)
     assert lines[-2].startswith("Apply incomplete: ")
     assert lines[-1] == "Run plan again to see what is left; apply converges when run again."
+
+
+def test_a_create_answered_500_reports_the_status_as_its_code(org: CliOrg) -> None:
+    """Regression: the code was null, which the docs reserve for "no answer came"."""
+    org.sandbox.faults.fail_endpoint("POST", "/crm/v8/settings/territories", 500, times=None)
+    result = org.invoke("apply", str(AFTER), "--auto-approve", "--format", "json", checked=False)
+    assert result.exit_code == 1
+    (failed,) = [s for s in json.loads(result.stdout)["steps"] if s["status"] == "failed"]
+    assert failed["action"] == "create_territories"
+    assert failed["code"] == "HTTP_500"

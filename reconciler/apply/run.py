@@ -112,7 +112,7 @@ async def _run_step(run: _Run, step: Step) -> StepReport:
             level=step.level,
             action=step.action.value,
             status="failed",
-            code=exc.code,
+            code=exc.code or (f"HTTP_{exc.status}" if exc.status else None),
             message=str(exc),
             seconds=round(run.clock() - begin, 3),
         )

@@ -131,21 +131,27 @@ async def make_plan(
     )
 
 
+Review = Callable[[SavedPlan], Awaitable[bool]]
+ListenerFor = Callable[[Plan], Listener]
+
+
 async def apply_saved(
     saved: SavedPlan,
     connection: Connection,
     *,
     allow_deletes: bool,
-    listener: Listener | None = None,
+    listener_for: ListenerFor | None = None,
     verify: bool = True,
 ) -> Report:
     """Apply a reviewed plan, after checking that it is safe and that the org has not moved.
 
-    `verify=False` is for a plan made moments ago in the same run (`apply PATH`)."""
+    `verify=False` is for a plan made moments ago in the same run (`apply PATH`). The
+    listener is made when the first write starts, so that its clock and the report's agree."""
     _safe(saved, allow_deletes)
     scope = scope_of(saved.plan.steps, saved.scope)
     if verify:
         await _still_true(saved, scope, connection, allow_deletes)
+    listener = listener_for(saved.plan) if listener_for is not None else None
     report = await execute(saved.plan, connection.client, listener)
     if report.ok:  # what failed is the news otherwise; plan shows what is left
         after = await read(connection.client, scope)
@@ -178,10 +184,6 @@ async def _still_true(
         raise StalePlan(changed)
 
 
-Review = Callable[[SavedPlan], Awaitable[bool]]
-ListenerFor = Callable[[Plan], Listener]
-
-
 async def apply_plan_file(
     text: str,
     source: str,
@@ -197,7 +199,7 @@ async def apply_plan_file(
         return None
     with exclusive(connection.target):
         return await apply_saved(
-            saved, connection, allow_deletes=allow_deletes, listener=listener_for(saved.plan)
+            saved, connection, allow_deletes=allow_deletes, listener_for=listener_for
         )
 
 
@@ -231,7 +233,7 @@ async def _plan_and_apply(
         saved,
         connection,
         allow_deletes=allow_deletes,
-        listener=listener_for(saved.plan),
+        listener_for=listener_for,
         verify=False,
     )
 
@@ -246,6 +248,12 @@ def _same_org(planned: PlannedOrg, current: PlannedOrg) -> None:
         raise PlanFileError(
             f"this plan was made for {planned.describe()}, but the target is "
             f"{current.describe()}; run plan against this org instead"
+        )
+    if planned.api_domain != current.api_domain:
+        raise PlanFileError(
+            f"this plan was made through {planned.api_domain}, but the target is reached "
+            f"through {current.api_domain} (the same org id in another data centre, or a "
+            "copy of the org?); run plan against this target instead"
         )
 
 
