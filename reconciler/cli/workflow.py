@@ -214,28 +214,18 @@ async def apply_config(
     """Plan, let `review` show and confirm the plan (False: stop), then apply it. An unsafe
     plan is refused before anyone is asked; an empty one is shown, never applied."""
     with exclusive(connection.target):
-        return await _plan_and_apply(config, connection, allow_deletes, review, listener_for)
-
-
-async def _plan_and_apply(
-    config: Config,
-    connection: Connection,
-    allow_deletes: bool,
-    review: Review,
-    listener_for: ListenerFor,
-) -> Report | None:
-    saved = await make_plan(config, connection)
-    _safe(saved, allow_deletes)
-    approved = await review(saved)
-    if saved.plan.empty or not approved:
-        return None
-    return await apply_saved(
-        saved,
-        connection,
-        allow_deletes=allow_deletes,
-        listener_for=listener_for,
-        verify=False,
-    )
+        saved = await make_plan(config, connection)
+        _safe(saved, allow_deletes)
+        approved = await review(saved)
+        if saved.plan.empty or not approved:
+            return None
+        return await apply_saved(
+            saved,
+            connection,
+            allow_deletes=allow_deletes,
+            listener_for=listener_for,
+            verify=False,
+        )
 
 
 def _safe(saved: SavedPlan, allow_deletes: bool) -> None:
