@@ -64,6 +64,7 @@ def _members(live: dict[str, Territory], change: MemberChange) -> str | None:
     if not lacking and not back and len(users) == meant:
         return None
     detail = [f"{len(users)} members where the plan meant to leave {meant}"]
+    detail = detail if len(users) != meant else []
     detail += [f"{email} is not a member" for email in lacking]
     detail += [f"{email} is still a member" for email in back]
     return f"members of `{change.territory}`: {'; '.join(detail)}"
