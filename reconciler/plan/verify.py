@@ -16,7 +16,7 @@ def leftover(after: OrgState, changes: Changes) -> tuple[str, ...]:
     `changes` set: each is something someone else changed during the apply."""
     live = {t.key: t for t in after.territories or ()}
     found = [_territory(live, change) for change in changes.territories]
-    found += [_members(live, change) for change in changes.members]
+    found += [_members(live, change) for change in _by_territory(changes.members)]
     shares = after.data_sharing or {}
     found += [
         f"the {d.module} data-sharing default is {shares.get(d.module)}, the plan set {d.after}"
@@ -51,6 +51,24 @@ def _territory(live: dict[str, Territory], change: Any) -> str | None:
     if not wanted.is_root and name_key(now.parent or "") != name_key(wanted.parent or ""):
         differences.append(f"it is under `{now.parent}`, the plan put it under `{wanted.parent}`")
     return f"territory `{wanted.name}`: {'; '.join(differences)}" if differences else None
+
+
+def _by_territory(changes: tuple[MemberChange, ...]) -> list[MemberChange]:
+    """One change per territory: a plan labelled by origin (`plan --base`) splits a
+    territory's additions between the edit and the drift."""
+    merged: dict[str, MemberChange] = {}
+    for change in changes:
+        key = name_key(change.territory)
+        seen = merged.get(key)
+        if seen is not None:
+            change = seen.model_copy(
+                update={
+                    "added": (*seen.added, *change.added),
+                    "removed": (*seen.removed, *change.removed),
+                }
+            )
+        merged[key] = change
+    return list(merged.values())
 
 
 def _members(live: dict[str, Territory], change: MemberChange) -> str | None:
