@@ -23,7 +23,7 @@ from reconciler.cli import workflow
 from reconciler.cli.main import main
 from reconciler.cli.target import exclusive, sandbox_target
 from reconciler.errors import StalePlan
-from reconciler.plan.file import SavedPlan
+from reconciler.plan.file import SavedPlan, loads
 from reconciler.render.report import report_text
 from reconciler.sandbox import BUILT_IN_CREDENTIALS, Sandbox, SandboxSettings, serve_in_thread
 from reconciler.zoho.target import VARIABLES
@@ -104,7 +104,7 @@ async def apply_file(env: dict[str, str], plan: Path) -> Report | StalePlan:
     async with workflow.connect(env, options) as connection:
         try:
             report = await workflow.apply_plan_file(
-                plan.read_text(), str(plan), connection, allow_deletes=False, review=approve,
+                loads(plan.read_text(), str(plan)), connection, allow_deletes=False, review=approve,
                 listener_for=lambda _: Silent(),
             )  # fmt: skip
         except StalePlan as stale:

@@ -174,3 +174,16 @@ def test_a_key_yaml_reads_as_something_other_than_text_is_named_where_it_is(
     )
     result = invoke(tmp_path, "validate", str(config))
     assert_one_clean_error(result, f"{config}:{line}:7: error: key `{key}` is not text")
+
+
+def test_a_plan_file_too_large_or_too_deep(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as handle:
+        handle.truncate(16 * 1024 * 1024 + 1)  # sparse: no disk is used
+    result = invoke(tmp_path, "apply", str(huge))
+    assert_one_clean_error(result, "huge.json is not a plan file: larger than 16 MiB")
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    result = invoke(tmp_path, "apply", str(deep))
+    assert_one_clean_error(result, "deep.json is not a reconciler plan (unreadable JSON)")
+    assert not (tmp_path / "sandbox").exists()

@@ -25,7 +25,7 @@ from reconciler.config.environments import ENV_VARIABLE, Environment
 from reconciler.config.git import load_at
 from reconciler.errors import ApplyError, ReconcilerError
 from reconciler.plan.build import Plan
-from reconciler.plan.file import SavedPlan, dumps, read_text
+from reconciler.plan.file import SavedPlan, dumps, loads, read_text
 from reconciler.render.markdown import plan_markdown
 from reconciler.render.report import report_json, report_text
 from reconciler.render.text import plan_text
@@ -296,15 +296,14 @@ def apply(
     """
     saved_file = _plan_file(source)
     if saved_file is not None:
-        text = read_text(saved_file)
+        saved = loads(read_text(saved_file), str(saved_file))
         report = run(
             org,
             lambda c: last_apply.noted(
                 last_apply.file_beside(org["sandbox_db"]),
                 c.target.label,
                 workflow.apply_plan_file(
-                    text,
-                    str(saved_file),
+                    saved,
                     c,
                     allow_deletes=allow_deletes,
                     review=_reviewed,

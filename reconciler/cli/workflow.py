@@ -27,7 +27,7 @@ from reconciler.model import DATA_SHARING_MODULES, SHARING_RULE_MODULES, Directo
 from reconciler.plan.build import Plan, build, changed_since, fingerprints, relabel
 from reconciler.plan.diff import diff
 from reconciler.plan.file import Base as PlanBase
-from reconciler.plan.file import PlannedOrg, SavedPlan, loads
+from reconciler.plan.file import PlannedOrg, SavedPlan
 from reconciler.plan.origin import label
 from reconciler.plan.trust import scope_of, unsafe_now, written
 from reconciler.plan.verify import leftover
@@ -185,16 +185,15 @@ async def _still_true(
 
 
 async def apply_plan_file(
-    text: str,
-    source: str,
+    saved: SavedPlan,
     connection: Connection,
     *,
     allow_deletes: bool,
     review: Review,
     listener_for: ListenerFor,
 ) -> Report | None:
-    """Apply a saved plan exactly, after checking it still describes the org."""
-    saved = loads(text, source)
+    """Apply a saved plan (read by `plan.file.loads`, so that a damaged file is refused
+    before the org is reached) exactly, after checking it still describes the org."""
     if not await review(saved):
         return None
     with exclusive(connection.target):
