@@ -100,14 +100,6 @@ class Sandbox(Closing):
                 self._settings.token_lifetime_s,
             )
 
-    def client_credentials(self) -> tuple[str, str, str] | None:
-        """`local_credentials()`, or None when no seeded client can serve (for a caller that
-        has a fallback of its own)."""
-        try:
-            return self.local_credentials()
-        except SeedError:
-            return None
-
     def local_credentials(self) -> tuple[str, str, str]:
         """Client id, secret and refresh token of a seeded client that may do everything
         reconciler does: the built-in `sandbox` client when the seed has it, else the first
