@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.sandbox.seed import Seed, SeedGroup, SeedRole, SeedTerritory
+from reconciler.sandbox.seed_errors import Problem, SeedError
 from reconciler.sandbox.store import mark_initialised, new_ids, set_meta
 from reconciler.sandbox.territory_names import api_name_for, name_key
 
@@ -273,7 +274,8 @@ def _records(db: sqlite3.Connection, seed: Seed, names: _Names, now: float) -> N
                 if record.get(key):
                     found = linked[target].get(str(record[key]).casefold())
                     if found is None:
-                        raise SeedError(f"seed refers to unknown {key} {record[key]!r}")
+                        where = ("records", module, n - 1, key)
+                        raise SeedError([Problem(where, f"unknown {key} {record[key]!r}")])
                     data[field_name] = {"id": found[0], "name": found[1]}
             owner = names.get("users", record["owner"]) if record.get("owner") else admin
             rows.append((module, rid, json.dumps(data), owner, now, now, n))

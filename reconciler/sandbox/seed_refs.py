@@ -149,13 +149,14 @@ def _records(seed: Seed, check: _Check) -> None:
             path = ("records", module, n)
             if "owner" in record:
                 check.refer("user", (*path, "owner"), record["owner"], "users")
-            places = record.get("territories", [])
-            if not isinstance(places, list):
-                check.problems.append(Problem((*path, "territories"), "must be a list of names"))
-                continue
-            for k, name in enumerate(places):
-                check.refer("territory", (*path, "territories", k), name, "territories")
-            check.unique("territory", (*path, "territories"), [str(p) for p in places])
+            for key in ("territories", "rule_territories"):
+                places = record.get(key) or []
+                if not isinstance(places, list):
+                    check.problems.append(Problem((*path, key), "must be a list of names"))
+                    continue
+                for k, name in enumerate(places):
+                    check.refer("territory", (*path, key, k), name, "territories")
+                check.unique("territory", (*path, key), [str(p) for p in places])
 
 
 Node = TypeVar("Node", "SeedRole", "SeedTerritory")
