@@ -10,8 +10,9 @@ verdict is recomputed from the steps against the live org, never read from `unsa
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from reconciler.model import OrgState, name_key
+from reconciler.model import Frozen, OrgState, name_key
 from reconciler.plan.build import Safety, Summary, unsafe
 from reconciler.plan.steps import (
     Action,
@@ -63,21 +64,15 @@ def _cyclic(steps: list[Step]) -> bool:
     return False
 
 
-def _refs(step: Step) -> list[Ref]:
-    if isinstance(step, CreateTerritories):
-        return [ref for t in step.items for ref in (t.parent, t.manager) if ref is not None]
-    if isinstance(step, UpdateTerritories):
-        fields = [(t.territory, t.parent, t.manager) for t in step.items]
-        return [ref for group in fields for ref in group if ref is not None]
-    if isinstance(step, DeleteTerritories):
-        return [ref for t in step.items for ref in (t.territory, t.transfer_to)]
-    if isinstance(step, TerritoryUsers):
-        return [step.territory, *step.users]
-    if isinstance(step, UserTerritories):
-        return [step.user, *step.territories]
-    if isinstance(step, SetDefaults):
-        return [item.module for item in step.items]
-    return [step.rule]
+def _refs(value: Any) -> list[Ref]:
+    """Every `Ref` inside a step, of whatever kind (territories, users, rules, roles...)."""
+    if isinstance(value, Ref):
+        return [value]
+    if isinstance(value, Frozen):
+        return [ref for name in type(value).model_fields for ref in _refs(getattr(value, name))]
+    if isinstance(value, tuple | list):
+        return [ref for item in value for ref in _refs(item)]
+    return []
 
 
 def written(steps: Iterable[Step]) -> dict[str, str]:
