@@ -16,6 +16,7 @@ from reconciler.sandbox import (
     reset,
     serve_in_thread,
 )
+from reconciler.sandbox.seed import ALL_SCOPES
 from tests.sandbox.conftest import create_territory, make_client
 
 pytestmark = pytest.mark.anyio
@@ -139,9 +140,8 @@ def test_a_seed_no_client_of_which_can_serve_the_local_target_is_named(tmp_path:
         org.local_credentials()
     assert str(refused.value) == (
         f"{seed_file}: error: no OAuth client of the sandbox org in {db} can serve the local "
-        "target: none has a refresh token granting ZohoCRM.settings.ALL, ZohoCRM.users.ALL, "
-        "ZohoCRM.org.ALL, ZohoCRM.modules.ALL. Give the seed such a client (or leave "
-        "`oauth_clients` out for the built-in one), then run "
+        f"target: none has a refresh token granting {', '.join(ALL_SCOPES)}. Give the seed "
+        "such a client (or leave `oauth_clients` out for the built-in one), then run "
         f"`reconciler sandbox reset --seed {seed_file}`"
     )
 
