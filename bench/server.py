@@ -32,8 +32,14 @@ from typing import Any
 import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from reconciler.cli.target import SANDBOX_CREDENTIALS
-from reconciler.sandbox import Sandbox, SandboxSettings, Seed, create_app, read_stats
+from reconciler.sandbox import (
+    BUILT_IN_CREDENTIALS,
+    Sandbox,
+    SandboxSettings,
+    Seed,
+    create_app,
+    read_stats,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,7 +75,7 @@ class Served:
 
     @property
     def env(self) -> dict[str, str]:
-        client_id, secret, refresh = SANDBOX_CREDENTIALS
+        client_id, secret, refresh = BUILT_IN_CREDENTIALS
         return {
             "ZOHO_API_DOMAIN": self.url,
             "ZOHO_ACCOUNTS_URL": self.url,

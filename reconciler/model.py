@@ -12,6 +12,7 @@ stay distinct without a sentinel value.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from enum import StrEnum
 from functools import cached_property
@@ -244,8 +245,9 @@ class Territory(Frozen):
 
 def name_key(name: str) -> str:
     """How Zoho compares the names of territories, rules, roles and groups: trimmed and
-    case-insensitive (territory names are unique org-wide, REFERENCE §3.8)."""
-    return name.strip().casefold()
+    case-insensitive (territory names are unique org-wide, REFERENCE §3.8). Unicode is
+    normalised (NFC) first, so that `é` typed one way matches `é` typed the other."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).strip().casefold())
 
 
 RULE_KINDS = {"account_rule": "Accounts", "deal_rule": "Deals", "lead_rule": "Leads"}

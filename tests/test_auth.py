@@ -10,7 +10,7 @@ import pytest
 
 from reconciler.cli.target import from_env, sandbox_target
 from reconciler.errors import BadResponse, TargetError, Unavailable
-from reconciler.sandbox import IN_PROCESS_URL, Sandbox, SandboxSettings
+from reconciler.sandbox import IN_PROCESS_URL, Sandbox, SandboxSettings, load_seed, reset
 from reconciler.zoho.auth import Auth, Credentials
 from reconciler.zoho.client import ZohoClient
 from reconciler.zoho.domains import check_api_domain, data_centre_of
@@ -65,6 +65,58 @@ def test_no_zoho_variable_means_the_local_sandbox(tmp_path: Path) -> None:
         assert (tmp_path / "org.sqlite3").exists()
     finally:
         target.close()
+
+
+def test_a_variable_set_but_empty_is_an_error_naming_it(tmp_path: Path) -> None:
+    empty = dict.fromkeys(CREDENTIALS, "")  # what CI gives for secrets nobody configured
+    with pytest.raises(TargetError) as refused:
+        from_env(empty, sandbox_db=tmp_path / "org.sqlite3")
+    assert str(refused.value).startswith(
+        "ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET, ZOHO_REFRESH_TOKEN are set but empty"
+    )
+    with pytest.raises(TargetError, match="^ZOHO_DC is set but empty"):
+        from_env({**ENV, "ZOHO_DC": " "})
+    assert not (tmp_path / "org.sqlite3").exists()
+
+
+def seeded(tmp_path: Path, clients: str) -> Path:
+    seed = tmp_path / "seed.yaml"
+    seed.write_text(
+        "org: {name: Acme}\nroles: [{name: R}]\n"
+        "users: [{email: a@acme.example, last_name: A, role: R}]\n" + clients
+    )
+    reset(tmp_path / "org.sqlite3", load_seed(seed))
+    return tmp_path / "org.sqlite3"
+
+
+@pytest.mark.anyio
+async def test_the_local_target_works_with_a_seed_of_other_clients(tmp_path: Path) -> None:
+    db = seeded(
+        tmp_path, "oauth_clients: [{client_id: ops, client_secret: s, refresh_tokens: [r]}]"
+    )
+    target = from_env({}, sandbox_db=db)
+    try:
+        async with ZohoClient.for_target(target) as client:
+            assert (await client.current_user() or {}).get("email") == "a@acme.example"
+    finally:
+        target.close()
+
+
+def test_a_seed_no_client_of_which_serves_the_local_target_is_named(tmp_path: Path) -> None:
+    db = seeded(tmp_path, "oauth_clients: []\n")
+    with pytest.raises(TargetError) as refused:
+        from_env({}, sandbox_db=db)
+    assert str(refused.value).startswith(
+        f"the local sandbox (seeded from {tmp_path / 'seed.yaml'}): no OAuth client"
+    )
+
+
+def test_a_sandbox_database_path_holding_something_else_is_named(tmp_path: Path) -> None:
+    config = tmp_path / "org.yaml"
+    config.write_text("version: 1\n")
+    with pytest.raises(TargetError, match=f"^the local sandbox: {config} is not an SQLite"):
+        from_env({}, sandbox_db=config)
+    assert config.read_text() == "version: 1\n"
 
 
 def test_a_custom_server_needs_the_flag() -> None:

@@ -250,3 +250,13 @@ def test_the_debug_log_has_every_call_and_no_secret(org: CliOrg, how: str) -> No
         assert secret not in result.stderr
     quiet = org.invoke("plan", str(AFTER))
     assert " DEBUG " not in quiet.stderr
+
+
+def test_a_create_answered_500_reports_the_status_as_its_code(org: CliOrg) -> None:
+    """Regression: the code was null, which the docs reserve for "no answer came"."""
+    org.sandbox.faults.fail_endpoint("POST", "/crm/v8/settings/territories", 500, times=None)
+    result = org.invoke("apply", str(AFTER), "--auto-approve", "--format", "json", checked=False)
+    assert result.exit_code == 1
+    (failed,) = [s for s in json.loads(result.stdout)["steps"] if s["status"] == "failed"]
+    assert failed["action"] == "create_territories"
+    assert failed["code"] == "HTTP_500"

@@ -82,7 +82,7 @@ class TwoOrgs:
         return found
 
     def http(self, name: str) -> httpx.Client:
-        token = self.orgs[name].issue_token(self.orgs[name].client_credentials()[0])
+        token = self.orgs[name].issue_token(self.orgs[name].local_credentials()[0])
         headers = {"Authorization": f"Zoho-oauthtoken {token}"}
         return httpx.Client(base_url=self.base, headers=headers)
 
@@ -124,7 +124,7 @@ def two(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog) -> Iterator[Two
             prefix = name.upper()
             env[f"{prefix}_CLIENT_ID"] = client.client_id
             env[f"{prefix}_CLIENT_SECRET"] = client.client_secret
-            env[f"{prefix}_REFRESH_TOKEN"] = str(client.refresh_tokens[0])
+            env[f"{prefix}_REFRESH_TOKEN"] = client.refresh_tokens[0].token
         monkeypatch.chdir(tmp_path)
         world = TwoOrgs(orgs, base, tmp_path, env)
         yield world

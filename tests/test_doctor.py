@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,17 +15,18 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli.main import main
-from reconciler.cli.target import SANDBOX_CREDENTIALS, sandbox_target
+from reconciler.cli.target import sandbox_target
 from reconciler.cli.workflow import Connection
 from reconciler.doctor import probes as doctor
 from reconciler.doctor.probes import diagnose, grants
 from reconciler.doctor.verdict import Check, Status
 from reconciler.render.doctor import doctor_text
-from reconciler.sandbox import Sandbox, SandboxSettings, SandboxTransport
+from reconciler.sandbox import BUILT_IN_CREDENTIALS, Sandbox, SandboxSettings, SandboxTransport
 from reconciler.sandbox.seed import SeedRefreshToken, demo_seed
 from reconciler.zoho.auth import Credentials
 from reconciler.zoho.client import ZohoClient
 from reconciler.zoho.target import VARIABLES
+from tests.cli_orgs import cli_org
 
 Wrap = Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport]
 NAMES = [
@@ -61,7 +63,7 @@ def seed(**org: Any) -> Any:
 
 async def run_doctor(sandbox: Sandbox, wrap: Wrap, refresh: str | None = None) -> list[Check]:
     target = sandbox_target(sandbox=sandbox)
-    client_id, secret, token = SANDBOX_CREDENTIALS
+    client_id, secret, token = BUILT_IN_CREDENTIALS
     target = dataclasses.replace(
         target,
         transport=wrap(SandboxTransport(sandbox)),
@@ -255,3 +257,28 @@ def test_doctor_exits_1_when_a_check_fails(tmp_path: Path) -> None:
     assert "fail  territory management  not available in this org" in result.stdout
     assert "fix: enable it in Setup > Users and Control > Territory Management" in result.stdout
     assert result.stdout.splitlines()[-1].startswith("doctor: 1 failed, 12 passed")
+
+
+class EchoesTheToken(httpx.AsyncBaseTransport):
+    """A broken or hostile server: the org it describes is named after the caller's token."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.url.path != "/crm/v8/org":
+            return response
+        body = json.loads(await response.aread())
+        token = request.headers["authorization"].split(" ", 1)[1]
+        body["org"][0]["company_name"] = f"Org {token}"
+        return httpx.Response(response.status_code, json=body, request=request)
+
+
+def test_a_token_a_server_echoes_is_never_printed(tmp_path: Path) -> None:
+    with cli_org("in_process", tmp_path) as org:
+        result = org.invoke("doctor", transport=EchoesTheToken, checked=False)
+        secrets = org.secrets()
+    printed = result.stdout + result.stderr
+    assert "Org [redacted]" in printed
+    assert not [secret for secret in secrets if secret in printed]

@@ -23,6 +23,7 @@ RANKS = {
     "limits": 0,
     "counts": 0,
     "records": 40,
+    "characters": 0,
     "model": 10,
     "scope": 15,
     "config": 20,
@@ -36,7 +37,17 @@ RANKS = {
     "__main__": 70,
 }
 # What the core may load: the libraries of the terminal, the network and the CLI stay out.
-PURE_PACKAGES = {"errors", "limits", "counts", "model", "scope", "config", "plan", "render"}
+PURE_PACKAGES = {
+    "errors",
+    "limits",
+    "counts",
+    "characters",
+    "model",
+    "scope",
+    "config",
+    "plan",
+    "render",
+}
 PURE_MODULES = {"apply.report", "doctor.verdict"}
 # The two terminal renderers draw with rich; everything else pure loads none of the three.
 RICH_ALLOWED = {"render.text", "render.progress"}

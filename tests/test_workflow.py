@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from reconciler.apply.report import Silent
 from reconciler.cli import workflow
 from reconciler.errors import PlanFileError, StalePlan, UnsafePlan
 from reconciler.plan import file as planfile
@@ -164,3 +165,33 @@ async def test_a_plan_for_another_org_is_refused(zylker: Org) -> None:
             saved.model_copy(update={"target": elsewhere}), zylker.connection, allow_deletes=True
         )
     assert zylker.sandbox.stats()["writes"] == 0
+
+
+async def test_a_plan_made_through_another_api_domain_is_refused(zylker: Org) -> None:
+    saved = await saved_plan(zylker)
+    elsewhere = saved.target.model_copy(update={"api_domain": "https://www.zohoapis.eu"})
+    zylker.sandbox.reset_stats()
+    with pytest.raises(PlanFileError, match="made through https://www.zohoapis.eu"):
+        await workflow.apply_saved(
+            saved.model_copy(update={"target": elsewhere}), zylker.connection, allow_deletes=True
+        )
+    assert zylker.sandbox.stats()["writes"] == 0
+
+
+async def test_the_progress_listener_starts_when_the_writes_do(zylker: Org) -> None:
+    """Regression: the listener (and its clock) started before the re-read of the org, so
+    the level lines counted time the report did not."""
+    saved = await saved_plan(zylker)
+    zylker.sandbox.reset_stats()
+    seen: list[dict[str, Any]] = []
+
+    def listener_for(plan: Any) -> Silent:
+        seen.append(zylker.sandbox.stats())
+        return Silent()
+
+    report = await workflow.apply_saved(
+        saved, zylker.connection, allow_deletes=True, listener_for=listener_for
+    )
+    assert report.ok, failures(report)
+    (when,) = seen
+    assert when["calls"] > 0 and when["writes"] == 0  # after the re-read, before any write

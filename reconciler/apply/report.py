@@ -32,16 +32,20 @@ class StepReport(Frozen):
 
 
 class Report(Frozen):
+    """Every step's fate; `interference` lists what the read-back after the last write found
+    not as the plan left it (changed by someone else during this apply)."""
+
     steps: tuple[StepReport, ...]
     seconds: float
     snapshot: str | None = None  # where the org was saved before the first write
+    interference: tuple[str, ...] = ()
 
     def count(self, status: StepStatus) -> int:
         return sum(s.status == status for s in self.steps)
 
     @property
     def ok(self) -> bool:
-        return all(s.status == "done" for s in self.steps)
+        return all(s.status == "done" for s in self.steps) and not self.interference
 
 
 class Listener(Protocol):

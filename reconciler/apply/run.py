@@ -22,12 +22,14 @@ from dataclasses import dataclass, field
 
 from reconciler.apply.calls import Calls, ItemOutcome, Unresolved, call_for
 from reconciler.apply.report import ItemReport, Listener, Report, Silent, StepReport
-from reconciler.errors import ApiError
+from reconciler.errors import ApiError, AuthError
 from reconciler.plan.build import Plan
 from reconciler.plan.steps import Step
 from reconciler.zoho.slots import PRIORITY
 
 log = logging.getLogger(__name__)
+# The accounts server's refusals of the client or its refresh token: no later call can work.
+REFUSED_CREDENTIALS = ("invalid_code", "invalid_client")
 
 
 @dataclass
@@ -38,6 +40,7 @@ class _Run:
     created: dict[tuple[int, str], str] = field(default_factory=dict)
     reports: dict[int, StepReport] = field(default_factory=dict)
     clock: Callable[[], float] = time.monotonic
+    aborted: str | None = None  # why no further step can succeed (the credentials refused)
 
 
 async def execute(
@@ -76,7 +79,10 @@ async def _when_ready(
         for dep in step.after:
             await finished[dep].wait()
         blocked = [d for d in step.after if run.reports[d].status != "done"]
-        if blocked:
+        if run.aborted is not None:
+            run.reports[step.id] = _skipped(step, f"not attempted: {run.aborted}")
+            run.listener.finished(step, run.reports[step.id])
+        elif blocked:
             run.reports[step.id] = _skipped(
                 step, f"waits for step {blocked[0]}, which did not succeed"
             )
@@ -99,12 +105,14 @@ async def _run_step(run: _Run, step: Step) -> StepReport:
         outcomes = await call(run.client)
     except ApiError as exc:
         log.warning("apply: step %d (%s) failed: %s", step.id, step.action.value, exc)
+        if isinstance(exc, AuthError) and exc.code in REFUSED_CREDENTIALS:
+            run.aborted = f"the accounts server refused the credentials ({exc.code})"
         return StepReport(
             step=step.id,
             level=step.level,
             action=step.action.value,
             status="failed",
-            code=exc.code,
+            code=exc.code or (f"HTTP_{exc.status}" if exc.status else None),
             message=str(exc),
             seconds=round(run.clock() - begin, 3),
         )

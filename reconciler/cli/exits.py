@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
+from reconciler.cli.streams import redacted_output
 from reconciler.errors import (
     ConfigError,
     PlanFileError,
@@ -45,41 +46,47 @@ def reports_errors(command: F) -> F:
 
     @wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except ConfigError as exc:
-            from reconciler.render import diagnostics
-
-            diagnostics.diagnostics_text(exc.diagnostics, sys.stderr)
-            if os.environ.get("GITHUB_ACTIONS") == "true":
-                diagnostics.github_annotations(exc.diagnostics, sys.stdout)
-            sys.exit(EXIT_ERROR)
-        except StalePlan as exc:
-            lines = "\n".join(f"  - {what}" for what in exc.changed)
-            click.echo(f"error: {exc}:\n{lines}", err=True)
-            sys.exit(EXIT_ERROR)
-        except ScopeError as exc:
-            problems = "\n".join(f"  - {why}" for why in exc.problems)
-            click.echo(f"error: the scope cuts what the plan needs:\n{problems}", err=True)
-            sys.exit(EXIT_ERROR)
-        except UnsafePlan as exc:
-            reasons = "\n".join(f"  - {why}" for why in exc.reasons)
-            click.echo(f"error: refusing to apply: the plan\n{reasons}", err=True)
-            sys.exit(EXIT_ERROR)
-        except (ReconcilerError, PlanFileError) as exc:
-            click.echo(f"error: {redact(str(exc))}", err=True)
-            sys.exit(EXIT_ERROR)
-        except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException):
-            raise
-        except Exception as exc:
-            # A bug of ours: say so plainly. The traceback only on request.
-            if os.environ.get("RECONCILER_DEBUG"):
-                raise
-            click.echo(
-                f"internal error: {type(exc).__name__}: {redact(str(exc))}\n"
-                "This is a bug in reconciler; set RECONCILER_DEBUG=1 to see the traceback.",
-                err=True,
-            )
-            sys.exit(EXIT_ERROR)
+        with redacted_output():
+            return _reported(command, *args, **kwargs)
 
     return run  # type: ignore[return-value]
+
+
+def _reported(command: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run the command; the tool's exceptions become a message and exit code 1."""
+    try:
+        return command(*args, **kwargs)
+    except ConfigError as exc:
+        from reconciler.render import diagnostics
+
+        diagnostics.diagnostics_text(exc.diagnostics, sys.stderr)
+        if os.environ.get("GITHUB_ACTIONS") == "true":
+            diagnostics.github_annotations(exc.diagnostics, sys.stdout)
+        sys.exit(EXIT_ERROR)
+    except StalePlan as exc:
+        lines = "\n".join(f"  - {what}" for what in exc.changed)
+        click.echo(f"error: {exc}:\n{lines}", err=True)
+        sys.exit(EXIT_ERROR)
+    except ScopeError as exc:
+        problems = "\n".join(f"  - {why}" for why in exc.problems)
+        click.echo(f"error: the scope cuts what the plan needs:\n{problems}", err=True)
+        sys.exit(EXIT_ERROR)
+    except UnsafePlan as exc:
+        reasons = "\n".join(f"  - {why}" for why in exc.reasons)
+        click.echo(f"error: refusing to apply: the plan\n{reasons}", err=True)
+        sys.exit(EXIT_ERROR)
+    except (ReconcilerError, PlanFileError) as exc:
+        click.echo(f"error: {redact(str(exc))}", err=True)
+        sys.exit(EXIT_ERROR)
+    except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException):
+        raise
+    except Exception as exc:
+        # A bug of ours: say so plainly. The traceback only on request.
+        if os.environ.get("RECONCILER_DEBUG"):
+            raise
+        click.echo(
+            f"internal error: {type(exc).__name__}: {redact(str(exc))}\n"
+            "This is a bug in reconciler; set RECONCILER_DEBUG=1 to see the traceback.",
+            err=True,
+        )
+        sys.exit(EXIT_ERROR)

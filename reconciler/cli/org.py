@@ -7,6 +7,7 @@ Every command first names its target on stderr, so a log always says which org i
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -35,7 +36,7 @@ from reconciler.config.environments import ENV_VARIABLE, Environment
 from reconciler.config.git import load_at
 from reconciler.errors import ApplyError, ReconcilerError
 from reconciler.plan.build import Plan
-from reconciler.plan.file import SavedPlan, dumps, is_plan_text
+from reconciler.plan.file import SavedPlan, dumps, is_plan_text, loads, read_text
 from reconciler.plan.policy import refuse_denied
 from reconciler.render.progress import Tally, no_waits
 from reconciler.render.report import refusal_json, report_json, report_text
@@ -46,6 +47,17 @@ from reconciler.zoho.target import Target
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Finite(click.FloatRange):
+    """A float range that also refuses nan (which every bound lets through: comparisons with
+    nan are false) and infinity (`RECONCILER_RETRY_SCALE=inf` would wait forever)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
 
 
 def org_options(command: F) -> F:
@@ -83,7 +95,7 @@ def connection_options(command: F) -> F:
         ),
         click.option(
             "--timeout",
-            type=click.FloatRange(min=0, min_open=True),
+            type=Finite(min=0, min_open=True, max=3600),
             default=30.0,
             show_default=True,
             help="Seconds to wait for each answer before trying again.",
@@ -92,7 +104,7 @@ def connection_options(command: F) -> F:
         # recomputation): tests run the real retries in milliseconds. README documents it.
         click.option(
             "--retry-scale",
-            type=click.FloatRange(min=0, min_open=True),
+            type=Finite(min=0, min_open=True, max=100),
             default=1.0,
             envvar="RECONCILER_RETRY_SCALE",
             hidden=True,
@@ -185,6 +197,36 @@ def part_options(command: F) -> F:
     return command
 
 
+def check_out(out: Path, inputs: tuple[Path, ...]) -> None:
+    """Refuse, before the org is read, an --out that would replace something else: a device,
+    a directory, or the configuration itself (`plan cfg.yaml --out cfg.yaml`)."""
+    if out.exists() and not out.is_file():
+        raise ReconcilerError(f"--out {out} is not a regular file; name a file for the plan")
+    target = out.resolve()
+    for given in inputs:
+        place = given.resolve()
+        inside = place.is_dir() and target.is_relative_to(place) and out.suffix in YAML
+        if target == place or inside:
+            raise ReconcilerError(
+                f"--out {out} is {'in ' if inside else ''}the configuration given to plan; "
+                "save the plan to a file of its own, e.g. plan.json"
+            )
+
+
+YAML = (".yaml", ".yml")
+
+
+def write_out(out: Path, text: str) -> None:
+    """Write beside, then replace: a failed write leaves what was there."""
+    aside = out.with_name(f".{out.name}.partial")
+    try:
+        aside.write_text(text, encoding="utf-8")
+        os.replace(aside, out)
+    except OSError as exc:
+        aside.unlink(missing_ok=True)
+        raise ReconcilerError(f"cannot write the plan to {out}: {exc.strerror or exc}") from None
+
+
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -242,14 +284,15 @@ def plan(
     """
     environment = chosen(org["env_name"])
     config = load_config(paths, environment)
-    base_config = load_base(load_at(base, paths), environment) if base is not None else None
     if out is not None:
+        check_out(out, paths)
         output_folder(out, "--out")
+    base_config = load_base(load_at(base, paths), environment) if base is not None else None
     part = workflow.Part(target, exclude)
     saved = run(org, lambda c: workflow.make_plan(config, c, base_config, records, part))
     if out is not None:
         refuse_denied(saved.findings)
-        out.write_text(dumps(saved), encoding="utf-8")
+        write_out(out, dumps(saved))
         click.echo(f"plan saved to {out}", err=True)
     show_plan(saved, fmt)
     sys.exit(EXIT_CHANGES if detailed_exitcode and not saved.plan.empty else EXIT_OK)
@@ -309,15 +352,14 @@ def _apply(
     if saved_file is not None and (part.targets or part.excludes):
         raise click.UsageError("--target and --exclude scope a new plan: pass them to `plan`")
     if saved_file is not None:
-        text = saved_file.read_text(encoding="utf-8")
+        saved = loads(read_text(saved_file), str(saved_file))
         report = run(
             org,
             lambda c: last_apply.noted(
                 last_apply.file_beside(org["sandbox_db"]),
                 c.target.label,
                 workflow.apply_plan_file(
-                    text,
-                    str(saved_file),
+                    saved,
                     c,
                     allow_deletes=allow_deletes,
                     review=_reviewed,

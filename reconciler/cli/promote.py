@@ -29,7 +29,7 @@ from reconciler.cli.org import (
 from reconciler.cli.plans import show_plan
 from reconciler.cli.promotion import Side, check_promotion, compare_orgs, side
 from reconciler.config.environments import Environment
-from reconciler.plan.file import loads
+from reconciler.plan.file import loads, read_text
 
 T = TypeVar("T")
 Both = Callable[[workflow.Connection, workflow.Connection], Awaitable[T]]
@@ -96,7 +96,7 @@ def promote(
     """
     if source == target:
         raise click.UsageError("--from and --to name the same environment")
-    saved_text = applied.read_text(encoding="utf-8")
+    saved_text = read_text(applied)
     first, second = side(paths, environment(source)), side(paths, environment(target))
     review = reviewer(auto_approve)
 
@@ -104,9 +104,8 @@ def promote(
         saved = await check_promotion(loads(saved_text, str(applied)), first, one, second, two)
         if not await review(saved) or saved.plan.empty:
             return None
-        listener = progress_for(saved.plan, two.client.rules.waiting)
         return await workflow.apply_saved(
-            saved, two, allow_deletes=allow_deletes, listener=listener, verify=False
+            saved, two, allow_deletes=allow_deletes, listener_for=progress_for, verify=False
         )
 
     report = run_both(org, first, second, work, "promoting from")

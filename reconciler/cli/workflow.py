@@ -17,7 +17,7 @@ from reconciler.apply.report import Listener, Report
 from reconciler.apply.run import execute
 from reconciler.apply.snapshot import save_before
 from reconciler.cli.environment import target_of
-from reconciler.cli.target import SANDBOX_DB, from_env
+from reconciler.cli.target import SANDBOX_DB, exclusive, from_env
 from reconciler.config import names
 from reconciler.config.environments import Environment
 from reconciler.config.export import SCHEMA_REFERENCE, dump
@@ -32,9 +32,11 @@ from reconciler.plan import policy
 from reconciler.plan.build import Plan, build, changed_since, fingerprints, relabel
 from reconciler.plan.diff import diff
 from reconciler.plan.file import Base as PlanBase
-from reconciler.plan.file import PlannedOrg, SavedPlan, loads
+from reconciler.plan.file import PlannedOrg, SavedPlan
 from reconciler.plan.origin import label
 from reconciler.plan.partial import narrow
+from reconciler.plan.trust import scope_of, unsafe_now, written
+from reconciler.plan.verify import leftover
 from reconciler.records import record_impact
 from reconciler.scope import Scope
 from reconciler.zoho.client import ZohoClient
@@ -168,12 +170,17 @@ async def _planned(
     return saved, live
 
 
+Review = Callable[[SavedPlan], Awaitable[bool]]
+# Makes the apply's listener from the plan and a way to ask what the client is waiting on.
+ListenerFor = Callable[[Plan, Callable[[], list[str]]], Listener]
+
+
 async def apply_saved(
     saved: SavedPlan,
     connection: Connection,
     *,
     allow_deletes: bool,
-    listener: Listener | None = None,
+    listener_for: ListenerFor | None = None,
     verify: bool = True,
     snapshots: Path | None = None,
     live: OrgState | None = None,
@@ -182,32 +189,55 @@ async def apply_saved(
 
     `verify=False` is for a plan made moments ago in the same run (`apply PATH`), `live`
     the org it was made against. With `snapshots`, what the plan touches is saved there
-    before the first write (docs/safety.md)."""
+    before the first write (docs/safety.md). The listener is made when the first write
+    starts, so that its clock and the report's agree."""
     _safe(saved, allow_deletes)
+    scope = scope_of(saved.plan.steps, saved.scope)
     if verify:
-        live = await read(connection.client, saved.scope)
-        _same_org(saved.target, await plan_target(connection, live.directory))
-        changed = changed_since(saved.plan.fingerprints, fingerprints(live))
-        if changed:
-            raise StalePlan(changed)
+        live = await _still_true(saved, scope, connection, allow_deletes)
     path = None
     if snapshots is not None:
-        live = live or await read(connection.client, saved.scope)
+        live = live or await read(connection.client, scope)
         now = datetime.now(UTC)
         path = save_before(saved.plan, live, saved.target.describe(), snapshots, now)
-    report = await execute(saved.plan, connection.client, listener)
-    report = await realign(saved.plan, report, connection.client)
+    client = connection.client
+    listener = listener_for(saved.plan, client.rules.waiting) if listener_for else None
+    report = await execute(saved.plan, client, listener)
+    if report.ok:  # what failed is the news otherwise; plan shows what is left
+        after = await read(client, scope)
+        report = report.model_copy(update={"interference": leftover(after, saved.plan.changes)})
+    report = await realign(saved.plan, report, client)
     return report if path is None else report.model_copy(update={"snapshot": str(path)})
 
 
-Review = Callable[[SavedPlan], Awaitable[bool]]
-# Makes the apply's listener from the plan and a way to ask what the client is waiting on.
-ListenerFor = Callable[[Plan, Callable[[], list[str]]], Listener]
+async def _still_true(
+    saved: SavedPlan, scope: Scope, connection: Connection, allow_deletes: bool
+) -> OrgState:
+    """Re-read what the steps write and refuse unless the plan still holds for the org as it
+    is: the same org, a safe change by the steps themselves (not the file's `unsafe`), and
+    every object the steps write fingerprinted in the plan and unchanged since."""
+    steps = saved.plan.steps
+    live = await read(connection.client, scope)
+    _same_org(saved.target, await plan_target(connection, live.directory))
+    verdict = unsafe_now(steps, live)
+    if verdict and not allow_deletes:
+        raise UnsafePlan(list(verdict))
+    unrecorded = [
+        what for key, what in written(steps).items() if key not in saved.plan.fingerprints
+    ]
+    if unrecorded:
+        raise PlanFileError(
+            f"the plan changes {', '.join(unrecorded)} but does not record how it found "
+            "them: it was altered after it was made; run plan again"
+        )
+    changed = changed_since(saved.plan.fingerprints, fingerprints(live))
+    if changed:
+        raise StalePlan(changed)
+    return live
 
 
 async def apply_plan_file(
-    text: str,
-    source: str,
+    saved: SavedPlan,
     connection: Connection,
     *,
     allow_deletes: bool,
@@ -215,17 +245,18 @@ async def apply_plan_file(
     listener_for: ListenerFor,
     snapshots: Path | None = None,
 ) -> Report | None:
-    """Apply a saved plan exactly, after checking it still describes the org."""
-    saved = loads(text, source)
+    """Apply a saved plan (read by `plan.file.loads`, so that a damaged file is refused
+    before the org is reached) exactly, after checking it still describes the org."""
     if not await review(saved):
         return None
-    return await apply_saved(
-        saved,
-        connection,
-        allow_deletes=allow_deletes,
-        listener=listener_for(saved.plan, connection.client.rules.waiting),
-        snapshots=snapshots,
-    )
+    with exclusive(connection.target):
+        return await apply_saved(
+            saved,
+            connection,
+            allow_deletes=allow_deletes,
+            listener_for=listener_for,
+            snapshots=snapshots,
+        )
 
 
 async def apply_config(
@@ -240,10 +271,11 @@ async def apply_config(
 ) -> Report | None:
     """Plan, let `review` show and confirm the plan (False: stop), then apply it. An unsafe
     plan, or one a policy denies, is refused before anyone is asked; an empty one is shown,
-    never applied."""
-    saved, live = await _planned(config, connection, part=part)
-    gate = Gate(allow_deletes, review, listener_for, snapshots)
-    return await _reviewed_apply(saved, live, connection, gate)
+    never applied. A local sandbox is locked for the whole run."""
+    with exclusive(connection.target):
+        saved, live = await _planned(config, connection, part=part)
+        gate = Gate(allow_deletes, review, listener_for, snapshots)
+        return await _reviewed_apply(saved, live, connection, gate)
 
 
 @dataclass(frozen=True)
@@ -272,7 +304,7 @@ async def _reviewed_apply(
         saved,
         connection,
         allow_deletes=gate.allow_deletes,
-        listener=gate.listener_for(saved.plan, connection.client.rules.waiting),
+        listener_for=gate.listener_for,
         verify=False,
         snapshots=gate.snapshots,
         live=live,
@@ -326,6 +358,12 @@ def _same_org(planned: PlannedOrg, current: PlannedOrg) -> None:
         raise PlanFileError(
             f"this plan was made for {planned.describe()}, but the target is "
             f"{current.describe()}; run plan against this org instead"
+        )
+    if planned.api_domain != current.api_domain:
+        raise PlanFileError(
+            f"this plan was made through {planned.api_domain}, but the target is reached "
+            f"through {current.api_domain} (the same org id in another data centre, or a "
+            "copy of the org?); run plan against this target instead"
         )
 
 

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from reconciler.characters import plain_name
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-Email = Annotated[str, Field(pattern=EMAIL_PATTERN, description="A user's email address.")]
+# Names and emails are shown to reviewers: no control, bidi or invisible characters, NFC.
+Plain = AfterValidator(plain_name)
+Email = Annotated[str, Field(pattern=EMAIL_PATTERN, description="A user's email address."), Plain]
 # Zoho trims names; trimming here too keeps a plan from "renaming" `EMEA ` to `EMEA` forever.
 Trimmed = StringConstraints(strip_whitespace=True)
-Name = Annotated[str, Trimmed, Field(min_length=1)]
+Name = Annotated[str, Trimmed, Field(min_length=1), Plain]
 
 
 class Doc(BaseModel):

@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from reconciler.config.access_doc import GroupsDoc, RoleDoc, UserDoc
-from reconciler.config.doc_base import Doc, Email, Name, Trimmed
+from reconciler.config.doc_base import Doc, Email, Name, Plain, Trimmed
 from reconciler.model import (
     MAX_DESCRIPTION,
     MAX_GROUP,
@@ -36,7 +36,7 @@ from reconciler.model import (
     ShareType,
 )
 
-TerritoryName = Annotated[str, Trimmed, Field(min_length=1, max_length=MAX_TERRITORY_NAME)]
+TerritoryName = Annotated[str, Trimmed, Field(min_length=1, max_length=MAX_TERRITORY_NAME), Plain]
 
 
 class ConditionDoc(Doc):

@@ -24,6 +24,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from reconciler.config import comments
 from reconciler.config import export_access as access
+from reconciler.config.bounds import TooMuch, read_bounded
 from reconciler.config.export import FIELDS, tidy, yaml_writer
 from reconciler.config.load import Document, check_document
 from reconciler.config.source import walk_files
@@ -268,7 +269,9 @@ def format_paths(paths: Iterable[Path]) -> list[Formatted]:
     problems: list[Diagnostic] = []
     for path in walk_files(list(paths)):
         try:
-            documents.append((str(path), path.read_bytes()))
+            documents.append((str(path), read_bounded(path)))
+        except TooMuch as exc:
+            problems.append(Diagnostic(str(path), 0, 0, f"cannot read: {exc}"))
         except OSError as exc:
             problems.append(Diagnostic(str(path), 0, 0, f"cannot read: {exc.strerror}"))
     return format_documents(documents, problems)

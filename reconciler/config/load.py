@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from reconciler.config import access_doc
 from reconciler.config import document as doc
 from reconciler.config.access import Access, finish_access
+from reconciler.config.bounds import TooMuch, read_bounded
 from reconciler.config.explain import data_path, field_names, prune
 from reconciler.config.explain import diagnostics as explain
 from reconciler.config.overlay import merge_tree
@@ -133,7 +134,9 @@ def _read(merge: _Merge, files: Iterable[Path]) -> list[Document]:
     documents = []
     for path in files:
         try:
-            documents.append((str(path), path.read_bytes()))
+            documents.append((str(path), read_bounded(path)))
+        except TooMuch as exc:
+            merge.diagnostics.append(Diagnostic(str(path), 0, 0, f"cannot read: {exc}"))
         except OSError as exc:
             merge.diagnostics.append(Diagnostic(str(path), 0, 0, f"cannot read: {exc.strerror}"))
     return documents

@@ -19,6 +19,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent
 
+from reconciler.config.bounds import TooMuch, check_nesting, long_number, read_bounded
 from reconciler.errors import Diagnostic
 
 YamlPath = tuple[str | int, ...]
@@ -132,7 +133,7 @@ class SourceFile:
 
 def read(path: Path, display: str | None = None) -> SourceFile:
     """Parse one YAML file. Raises `YamlProblem` with a located diagnostic when it can't."""
-    return parse(display or str(path), path.read_bytes())
+    return parse(display or str(path), read_bounded(path))
 
 
 def parse(name: str, raw: bytes) -> SourceFile:
@@ -145,14 +146,41 @@ def parse(name: str, raw: bytes) -> SourceFile:
     text = _decode(raw, name)
     _reject_control_characters(text, name)
     digest = hashlib.sha256(raw).hexdigest()
-    data = _fast(text)
-    if data is _UNUSUAL:
-        source = _slow(name, text, digest)
-    else:
-        source = SourceFile(name, _plain(data), digest, text)
+    try:
+        check_nesting(text)
+        data = _fast(text)
+        if data is _UNUSUAL:
+            source = _slow(name, text, digest)
+        else:
+            source = SourceFile(name, _plain(data), digest, text)
+    except TooMuch as exc:
+        raise YamlProblem(Diagnostic(name, exc.line, exc.column, str(exc))) from None
+    except (ValueError, RecursionError) as exc:
+        raise YamlProblem(_unreadable(name, text, exc)) from None
     if source.data is None:
         raise YamlProblem(Location(name, 1, 1).error("the file is empty", _EMPTY_HINT))
+    _reject_odd_keys(source, text, digest)
     return source
+
+
+def _reject_odd_keys(source: SourceFile, text: str, digest: str) -> None:
+    # `null:`, `1:`, `2024-01-01:` are keys YAML reads as something other than text; every key
+    # of the format is a name, so say so at the key, not wherever pydantic's path leads.
+    stack: list[tuple[Any, YamlPath]] = [(source.data, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            odd = [k for k in node if not isinstance(k, str)]
+            if odd:
+                key: Any = odd[0]  # not text: the path holds it as YAML read it
+                where = _slow(source.name, text, digest).key_at((*path, key))
+                shown = "null" if key is None else str(key).lower()
+                raise YamlProblem(
+                    where.error(f"key `{shown}` is not text", f'quote it ("{shown}") or remove it')
+                )
+            stack.extend((value, (*path, key)) for key, value in node.items())
+        elif isinstance(node, list):
+            stack.extend((value, (*path, n)) for n, value in enumerate(node))
 
 
 _UNUSUAL = object()
@@ -188,6 +216,15 @@ def _locate(source: SourceFile) -> None:
         _plain_located(YAML(typ="rt").load(source.text), (), source)
     except YAMLError:
         pass  # the fast parser took what this one refuses: fall back to line 1
+
+
+def _unreadable(name: str, text: str, exc: BaseException) -> Diagnostic:
+    """A document the parser gave up on: an integer too long, or nesting too deep."""
+    long = long_number(text)
+    if long is not None:
+        return Diagnostic(name, long.line, long.column, str(long))
+    return Diagnostic(name, 1, 1, f"cannot read it: {exc}" if isinstance(exc, ValueError)
+                      else "nested too deeply to read")  # fmt: skip
 
 
 class YamlProblem(Exception):
@@ -234,6 +271,7 @@ def _reject_aliases(yaml: YAML, text: str, name: str) -> None:
     # turned into plain data ("billion laughs"). The format has no use for them.
     try:
         for event in yaml.parse(text):
+            _reject_tag(event, name)
             if isinstance(event, AliasEvent):
                 mark = event.start_mark
                 raise YamlProblem(
@@ -247,6 +285,24 @@ def _reject_aliases(yaml: YAML, text: str, name: str) -> None:
                 )
     except YAMLError:
         return  # the load that follows reports the syntax error with its position
+
+
+def _reject_tag(event: Any, name: str) -> None:
+    # `!!python/object`, `!foo`: the format is plain data, and a tag is never ignored.
+    tag, implicit = getattr(event, "tag", None), getattr(event, "implicit", True)
+    if tag is None or (implicit[0] if isinstance(implicit, tuple) else implicit):
+        return
+    mark = event.start_mark
+    shown = str(tag).replace("tag:yaml.org,2002:", "!!")
+    raise YamlProblem(
+        Diagnostic(
+            name,
+            mark.line + 1,
+            mark.column + 1,
+            f"tag `{shown}` is not supported",
+            "remove it: the format is plain YAML, without tags",
+        )
+    )
 
 
 def _from_marked(exc: MarkedYAMLError, name: str) -> Diagnostic:
@@ -310,7 +366,14 @@ def walk_files(paths: list[Path]) -> Iterator[Path]:
     for path in paths:
         if path.is_dir():
             yield from sorted(
-                p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
+                p
+                for p in path.rglob("*")
+                if p.suffix in (".yaml", ".yml") and p.is_file() and not _hidden(p, path)
             )
         else:
             yield path
+
+
+def _hidden(path: Path, top: Path) -> bool:
+    # `.git/`, an editor's `.#org.yaml` or `.org.yaml.swp`: never part of the configuration.
+    return any(part.startswith(".") for part in path.relative_to(top).parts)

@@ -186,7 +186,7 @@ def _territory(
         return TerritoryChange(
             action="create", name=wanted.name, depth=depth, parent=wanted.parent, desired=wanted
         )
-    fields = _field_changes(found, wanted)
+    fields = field_changes(found, wanted)
     renamed = found.name if found.name != wanted.name else None
     moved = _moved_from(found, wanted, matched, live_names)
     if not fields and renamed is None and moved is None:
@@ -219,7 +219,7 @@ def _moved_from(
     return live_names.get(name_key(found.parent), found.parent)
 
 
-def _field_changes(found: Territory, wanted: Territory) -> tuple[FieldChange, ...]:
+def field_changes(found: Territory, wanted: Territory) -> tuple[FieldChange, ...]:
     managed = wanted.managed_fields()
     changes = []
     for name in TERRITORY_FIELDS:
@@ -305,7 +305,7 @@ def _rules(
     for module, wanted in sorted((desired or {}).items()):
         current = {r.key: r for r in live.get(module, ())}
         for rule in wanted:
-            change = _rule(module, current.pop(rule.key, None), rule)
+            change = rule_change(module, current.pop(rule.key, None), rule)
             if change is not None:
                 changes.append(change)
         changes += [
@@ -316,7 +316,7 @@ def _rules(
     return tuple(changes)
 
 
-def _rule(module: str, found: SharingRule | None, wanted: SharingRule) -> RuleChange | None:
+def rule_change(module: str, found: SharingRule | None, wanted: SharingRule) -> RuleChange | None:
     if found is None:
         activation = "deactivate" if not wanted.active else None
         return RuleChange(

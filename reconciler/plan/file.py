@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 from pydantic import Field, ValidationError
 
 from reconciler import __version__
+from reconciler.config.bounds import TooMuch, read_bounded
 from reconciler.errors import PlanFileError
 from reconciler.model import Frozen
 from reconciler.plan.build import Plan
 from reconciler.plan.partial import Partial
 from reconciler.plan.policy import Finding
+from reconciler.plan.trust import graph_problems
 from reconciler.scope import Scope
 
 FORMAT_VERSION = 3  # of the plan file; a reader refuses any other
@@ -107,12 +110,28 @@ def _checksum(payload: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def read_text(path: Path) -> str:
+    """A plan file's text, bounded; PlanFileError for a device, a huge or a binary file."""
+    try:
+        raw = read_bounded(path)
+    except TooMuch as exc:
+        raise PlanFileError(f"{path} is not a plan file: {exc}") from None
+    except OSError as exc:
+        raise PlanFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PlanFileError(f"{path} is not a plan file: it is not UTF-8 text") from None
+
+
 def loads(text: str, source: str = "plan file") -> SavedPlan:
     """Read a plan file back; refuse it if it was altered, damaged, or is of a newer format."""
     try:
         payload = json.loads(text)
     except json.JSONDecodeError as exc:
         raise PlanFileError(f"{source} is not JSON ({exc.msg} at line {exc.lineno})") from None
+    except (ValueError, RecursionError):  # an integer too long; nesting too deep
+        raise PlanFileError(f"{source} is not a reconciler plan (unreadable JSON)") from None
     if not isinstance(payload, dict):
         raise PlanFileError(f"{source} is not a reconciler plan")
     version = payload.get("format_version")
@@ -124,9 +143,13 @@ def loads(text: str, source: str = "plan file") -> SavedPlan:
     if claimed != _checksum(payload):
         raise PlanFileError(f"{source} was changed after it was written (checksum mismatch)")
     try:
-        return _saved(payload)
+        saved = _saved(payload)
     except (ValidationError, KeyError, TypeError) as exc:
         raise PlanFileError(f"{source} is not a valid plan: {exc}") from None
+    problems = graph_problems(saved.plan.steps)
+    if problems:
+        raise PlanFileError(f"{source} is not a valid plan: {'; '.join(problems)}")
+    return saved
 
 
 def _saved(payload: dict[str, Any]) -> SavedPlan:

@@ -31,12 +31,20 @@ def report_text(report: Report, out: TextIO) -> None:
     for step in report.steps:
         if step.status != "done":
             out.write(_problem(step))
+    if report.interference:
+        out.write("changed by someone else during this apply:\n")
+        out.write("".join(f"  - {what}\n" for what in report.interference))
     done, failed, skipped = (report.count(s) for s in ("done", "failed", "skipped"))
     verdict = "Apply complete" if report.ok else "Apply incomplete"
     out.write(
         f"{verdict}: {done} done, {failed} failed, {skipped} skipped in {report.seconds:.1f}s.\n"
     )
-    if not report.ok:
+    if report.interference:
+        out.write(
+            "Another apply or a person changed these while this one ran: let one apply run "
+            "at a time (docs/apply.md), then run plan again.\n"
+        )
+    elif not report.ok:
         out.write("Run plan again to see what is left; apply converges when run again.\n")
 
 
@@ -65,6 +73,7 @@ def report_json(report: Report, out: TextIO) -> None:
         "skipped": report.count("skipped"),
         "seconds": report.seconds,
         "snapshot": report.snapshot,
+        "changed_during_apply": list(report.interference),
         "steps": [s.model_dump(mode="json") for s in report.steps],
     }
     out.write(json.dumps(payload, indent=2) + "\n")

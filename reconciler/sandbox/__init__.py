@@ -22,21 +22,25 @@ from reconciler.sandbox.exchange import Outcome, Request
 from reconciler.sandbox.faults import Fault, Faults
 from reconciler.sandbox.orgs import Orgs, named_org, open_orgs
 from reconciler.sandbox.sandbox import Sandbox, read_stats, reset
-from reconciler.sandbox.seed import DEMO_SEED, Seed, demo_seed, load_seed
-from reconciler.sandbox.server import RemoteNotAllowed, serve, serve_in_thread
+from reconciler.sandbox.seed import BUILT_IN_CREDENTIALS, DEMO_SEED, Seed, demo_seed, load_seed
+from reconciler.sandbox.seed_errors import SeedError
+from reconciler.sandbox.server import RemoteNotAllowed, base_url, serve, serve_in_thread
 from reconciler.sandbox.settings import SandboxSettings
+from reconciler.sandbox.store import NotASandboxDatabase
 from reconciler.sandbox.transport import SandboxTransport
 
 IN_PROCESS_URL = "http://sandbox.invalid"
 DEFAULT_DB = ".reconciler/sandbox.sqlite3"
 
 __all__ = [
+    "BUILT_IN_CREDENTIALS",
     "DEFAULT_DB",
     "DEMO_SEED",
     "IN_PROCESS_URL",
     "Clock",
     "Fault",
     "Faults",
+    "NotASandboxDatabase",
     "Orgs",
     "Outcome",
     "RemoteNotAllowed",
@@ -45,6 +49,8 @@ __all__ = [
     "SandboxSettings",
     "SandboxTransport",
     "Seed",
+    "SeedError",
+    "base_url",
     "create_app",
     "demo_seed",
     "load_seed",

@@ -5,16 +5,23 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
+from collections.abc import Callable
+from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from reconciler.sandbox.orgs import ORG_NAME, Orgs, open_orgs
 from reconciler.sandbox.sandbox import Sandbox, read_stats, reset
 from reconciler.sandbox.seed import Seed, demo_seed, load_seed
-from reconciler.sandbox.server import is_loopback, listen, serve
+from reconciler.sandbox.seed_errors import SeedError
+from reconciler.sandbox.server import base_url, is_loopback, listen, serve
 from reconciler.sandbox.settings import SandboxSettings
+from reconciler.sandbox.store import NotASandboxDatabase
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_DB = ".reconciler/sandbox.sqlite3"
 db_option = click.option(
@@ -28,16 +35,29 @@ db_option = click.option(
 seed_option = click.option(
     "--seed",
     "seed_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="Seed file (YAML or JSON); default: demo org.",
 )
 
 
+def reports_errors(command: F) -> F:
+    """A bad seed or database path: the problems on stderr, exit 1, never a traceback."""
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except SeedError as error:
+            click.echo(str(error), err=True)
+        except NotASandboxDatabase as error:
+            click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+
+    return run  # type: ignore[return-value]
+
+
 def _seed(path: Path | None) -> Seed:
-    try:
-        return load_seed(path) if path else demo_seed()
-    except (ValueError, OSError) as error:
-        raise click.BadParameter(str(error), param_hint="--seed") from error
+    return load_seed(path) if path else demo_seed()
 
 
 @click.group("sandbox")
@@ -115,6 +135,7 @@ def sandbox() -> None:
     help="Share of calls that fail at random with --fail-status.",
 )
 @click.option("--failure-seed", type=int, default=0, show_default=True)
+@reports_errors
 def serve_command(**options: Any) -> None:
     """Serve the sandbox over HTTP; one port is both API and accounts server.
 
@@ -143,7 +164,7 @@ def serve_command(**options: Any) -> None:
     orgs = _open(options, dbs, _seed(seed_file) if seed_file else None)
     try:
         with _listening(host, port) as sock:
-            _announce(orgs, dbs, host, sock.getsockname()[1], bool(options["orgs"]))
+            _announce(orgs, dbs, host, sock.getsockname()[1])
             serve(orgs, host=host, port=port, allow_remote=options["allow_remote"], sock=sock)
     finally:
         orgs.close()
@@ -160,15 +181,10 @@ def _listening(host: str, port: int) -> socket.socket:
         ) from None
 
 
-def _announce(orgs: Orgs, dbs: dict[str, Path], host: str, port: int, named: bool) -> None:
-    click.echo(f"sandbox: serving http://{host}:{port}", err=True)
+def _announce(orgs: Orgs, dbs: dict[str, Path], host: str, port: int) -> None:
+    click.echo(f"sandbox: serving {base_url(host, port)}", err=True)
     for name in orgs:
-        client = name if named else "sandbox"
-        click.echo(
-            f"sandbox: org {name} (db {dbs[name]}): client {client}, secret {client}-secret, "
-            f"refresh token {client}-refresh",
-            err=True,
-        )
+        click.echo(f"sandbox: org {name} (db {dbs[name]}): {_client(orgs[name])}", err=True)
 
 
 def _named_dbs(given: tuple[str, ...]) -> dict[str, Path]:
@@ -195,11 +211,21 @@ def _open(options: dict[str, Any], dbs: dict[str, Path], seed: Seed | None) -> O
             orgs = open_orgs(dbs, seed or demo_seed(), settings)
         else:
             orgs = Orgs({"sandbox": Sandbox(dbs["sandbox"], settings=settings, seed=seed)})
+    except (SeedError, NotASandboxDatabase):
+        raise  # reported as such, with the seed's positions
     except ValueError as error:
         raise click.UsageError(str(error)) from error
     for name in orgs:
         _arm_faults(orgs[name], options)
     return orgs
+
+
+def _client(org: Sandbox) -> str:
+    try:
+        client_id, secret, refresh = org.local_credentials()
+    except SeedError:
+        return "no seeded OAuth client grants every scope"
+    return f"client {client_id}, secret {secret}, refresh token {refresh}"
 
 
 def _settings(options: dict[str, Any]) -> SandboxSettings:
@@ -234,6 +260,7 @@ def _arm_faults(org: Sandbox, options: dict[str, Any]) -> None:
 @sandbox.command("reset")
 @db_option
 @seed_option
+@reports_errors
 def reset_command(db: Path, seed_file: Path | None) -> None:
     """Recreate the sandbox org from a seed, dropping every change and the request log.
 
@@ -249,6 +276,7 @@ def reset_command(db: Path, seed_file: Path | None) -> None:
 @sandbox.command("stats")
 @db_option
 @click.option("--reset", "clear", is_flag=True, help="Clear the log after printing it.")
+@reports_errors
 def stats_command(db: Path, clear: bool) -> None:
     """Print the request log as JSON: per-endpoint counts, credits, peak concurrency, calls.
 

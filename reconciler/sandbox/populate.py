@@ -10,22 +10,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.sandbox.seed import (
-    Seed,
-    SeedGroup,
-    SeedRefreshToken,
-    SeedRole,
-    SeedTerritory,
-)
+from reconciler.sandbox.seed import Seed, SeedGroup, SeedRole, SeedTerritory
+from reconciler.sandbox.seed_errors import Problem, SeedError
 from reconciler.sandbox.store import mark_initialised, new_ids, set_meta
 from reconciler.sandbox.territory_names import api_name_for, name_key
 
 DEFAULT_RECORD_CAPS = {"Deals": 1}
 ROOT_DESCRIPTION = "Organization Parent Territory"
-
-
-class SeedError(ValueError):
-    """The seed refers to something it does not define."""
 
 
 # A group source's kind -> its lookup table and the `type` the API prints (REFERENCE §7.3).
@@ -34,7 +25,8 @@ SOURCE_TABLES = {"user": "users", "role": "roles", "territory": "territories", "
 
 @dataclass
 class _Names:
-    """Name -> id lookups built while loading, for cross-references."""
+    """Name -> id lookups built while loading, for cross-references (which `check_seed` has
+    checked before anything is written)."""
 
     profiles: dict[str, str] = field(default_factory=dict)
     roles: dict[str, str] = field(default_factory=dict)
@@ -45,15 +37,13 @@ class _Names:
 
     def get(self, kind: str, key: str) -> str:
         table: dict[str, str] = getattr(self, kind)
-        found = table.get(key.lower())
-        if found is None:
-            raise SeedError(f"seed refers to unknown {kind[:-1]} {key!r}")
-        return found
+        return table[key.lower()]
 
 
 def populate(db: sqlite3.Connection, seed: Seed, now: float) -> None:
     names = _Names()
     _org(db, seed, now)
+    set_meta(db, "seed", seed.source or "")
     _profiles(db, seed, names)
     _roles(db, seed, names)
     _users(db, seed, names, now)
@@ -190,10 +180,7 @@ def _group_sources(
 
 
 def _source_ref(src: dict[str, Any]) -> tuple[str, str]:
-    given = [(kind, src[kind]) for kind in ("user", "role", "territory", "group") if src[kind]]
-    if len(given) != 1:
-        raise SeedError(f"a group source names exactly one of user/role/territory/group: {src}")
-    return given[0]
+    return next((kind, src[kind]) for kind in SOURCE_TABLES if src[kind])
 
 
 def _territories(db: sqlite3.Connection, seed: Seed, names: _Names, now: float) -> None:
@@ -287,7 +274,8 @@ def _records(db: sqlite3.Connection, seed: Seed, names: _Names, now: float) -> N
                 if record.get(key):
                     found = linked[target].get(str(record[key]).casefold())
                     if found is None:
-                        raise SeedError(f"seed refers to unknown {key} {record[key]!r}")
+                        where = ("records", module, n - 1, key)
+                        raise SeedError([Problem(where, f"unknown {key} {record[key]!r}")])
                     data[field_name] = {"id": found[0], "name": found[1]}
             owner = names.get("users", record["owner"]) if record.get("owner") else admin
             rows.append((module, rid, json.dumps(data), owner, now, now, n))
@@ -320,14 +308,10 @@ def _clients(db: sqlite3.Connection, seed: Seed, names: _Names) -> None:
             (client.client_id, client.client_secret, user, json.dumps(client.scopes)),
         )
         for token in client.refresh_tokens:
-            tok, granted = (
-                (token.token, token.scopes)
-                if isinstance(token, SeedRefreshToken)
-                else (token, client.scopes)
-            )
+            granted = client.scopes if token.scopes is None else token.scopes
             db.execute(
                 "INSERT INTO refresh_tokens VALUES (?,?,?)",
-                (tok, client.client_id, json.dumps(granted)),
+                (token.token, client.client_id, json.dumps(granted)),
             )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,9 @@ from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.limits import Gate
 from reconciler.sandbox.oauth import issue
 from reconciler.sandbox.populate import populate
-from reconciler.sandbox.seed import Seed, demo_seed
+from reconciler.sandbox.scopes import grants
+from reconciler.sandbox.seed import ALL_SCOPES, Seed, check_seed, demo_seed
+from reconciler.sandbox.seed_errors import Problem, SeedError
 from reconciler.sandbox.settings import SandboxSettings, edition_concurrency
 from reconciler.sandbox.store import MEMORY, Store, get_meta, set_meta
 
@@ -26,8 +29,10 @@ TERRITORY_STATES = ("enabled", "disabled", "not_enabled")
 class Sandbox(Closing):
     """An emulated Zoho CRM org.
 
-    `db` is a SQLite file (created and seeded when missing or empty) or ":memory:".
-    `seed` is used only when the database is new; the default is the demo org.
+    `db` is a SQLite file (created and seeded when missing or empty) or ":memory:";
+    `NotASandboxDatabase` when it holds something else. `seed` is used only when the database
+    is new; the default is the demo org. A seed naming what it does not declare raises
+    SeedError before anything is written.
     `clock` returns epoch seconds; tests pass a fake one and advance it instead of sleeping.
     """
 
@@ -38,6 +43,8 @@ class Sandbox(Closing):
         clock: Clock = system_clock,
         seed: Seed | None = None,
     ) -> None:
+        if seed is not None:
+            check_seed(seed)
         self.store = Store(db)
         self.clock = clock
         self.faults = Faults()
@@ -93,15 +100,30 @@ class Sandbox(Closing):
                 self._settings.token_lifetime_s,
             )
 
-    def client_credentials(self) -> tuple[str, str, str] | None:
-        """The first seeded OAuth client with a refresh token: (id, secret, refresh token),
-        for a caller that reaches this org in-process, as a user of its seed would."""
+    def local_credentials(self) -> tuple[str, str, str]:
+        """Client id, secret and refresh token of a seeded client that may do everything
+        reconciler does: the built-in `sandbox` client when the seed has it, else the first
+        that grants every scope. SeedError naming the seed when no client does."""
         with self.store.transaction() as db:
-            row = db.execute(
-                "SELECT c.client_id, c.client_secret, r.token FROM oauth_clients c "
-                "JOIN refresh_tokens r ON r.client_id = c.client_id ORDER BY c.rowid, r.rowid"
-            ).fetchone()
-        return None if row is None else (str(row[0]), str(row[1]), str(row[2]))
+            rows = db.execute(
+                "SELECT c.client_id, c.client_secret, r.token, r.scopes FROM oauth_clients c "
+                "JOIN refresh_tokens r ON r.client_id = c.client_id "
+                "ORDER BY c.client_id != 'sandbox', c.rowid, r.rowid"
+            ).fetchall()
+            seed = get_meta(db, "seed") or None
+        for client_id, secret, token, scopes in rows:
+            held = json.loads(scopes)
+            if all(any(grants(have, need) for have in held) for need in ALL_SCOPES):
+                return client_id, secret, token
+        raise SeedError([Problem(("oauth_clients",), self._no_client(seed))], seed)
+
+    def _no_client(self, seed: str | None) -> str:
+        return (
+            f"no OAuth client of the sandbox org in {self.store.path} can serve the local "
+            f"target: none has a refresh token granting {', '.join(ALL_SCOPES)}. Give the seed "
+            "such a client (or leave `oauth_clients` out for the built-in one), then run "
+            f"`reconciler sandbox reset{f' --seed {seed}' if seed else ''}`"
+        )
 
     def set_territory_management(self, state: str) -> None:
         """Switch the org's Territory Management feature: enabled, disabled, not_enabled."""
@@ -123,11 +145,27 @@ class Sandbox(Closing):
 
 
 def reset(db_path: str | Path, seed: Seed | None = None) -> None:
-    """Recreate the org in `db_path` from `seed` (the demo org by default)."""
+    """Recreate the org in `db_path` from `seed` (the demo org by default), atomically: the
+    new org is built beside the old one and then takes its place, so a bad seed (SeedError)
+    or a crash leaves the old org as it was. A file that is no sandbox database is refused
+    (NotASandboxDatabase), never replaced."""
+    seed = seed or demo_seed()
+    check_seed(seed)
     path = Path(db_path)
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
-    Sandbox(path, seed=seed or demo_seed()).close()
+    Store(path).close()  # refuses a path that holds something else
+    aside = path.with_name(f".{path.name}.{os.getpid()}.new")
+    _remove(aside)
+    try:
+        Sandbox(aside, seed=seed).close()
+        _remove(path, ("-wal", "-shm"))  # the old org's journal must not meet the new file
+        os.replace(aside, path)
+    finally:
+        _remove(aside)
+
+
+def _remove(path: Path, suffixes: tuple[str, ...] = ("", "-wal", "-shm")) -> None:
+    for suffix in suffixes:
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def read_stats(db_path: str | Path, clear: bool = False) -> dict[str, Any]:

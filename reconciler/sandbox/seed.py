@@ -6,14 +6,16 @@ same ids."""
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-from ruamel.yaml import YAML
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from reconciler.sandbox.criteria import COMPARATORS_BY_TYPE, NOT_IN_CRITERIA
+from reconciler.sandbox.seed_errors import Problem, SeedError, validation_problems
+from reconciler.sandbox.seed_file import SeedText
+from reconciler.sandbox.seed_refs import reference_problems
 from reconciler.sandbox.settings import normalise_edition
 from reconciler.sandbox.store import DEFAULT_ID_PREFIX
 
@@ -28,6 +30,7 @@ ALL_SCOPES = (
     "ZohoCRM.modules.ALL",
     "ZohoFiles.files.READ",
 )
+FIELD_TYPES = (*COMPARATORS_BY_TYPE, *sorted(NOT_IN_CRITERIA))
 
 
 class _Model(BaseModel):
@@ -107,6 +110,13 @@ class SeedField(_Model):
     label: str | None = None
     type: str = "text"
 
+    @field_validator("type")
+    @classmethod
+    def _type(cls, value: str) -> str:
+        if value not in FIELD_TYPES:
+            raise ValueError(f"unknown field type {value!r}; one of {', '.join(FIELD_TYPES)}")
+        return value
+
 
 class SeedModule(_Model):
     api_name: str
@@ -130,16 +140,33 @@ class SeedTerritory(_Model):
 
 
 class SeedRefreshToken(_Model):
-    token: str
-    scopes: list[str]
+    token: str = Field(min_length=1)
+    scopes: list[str] | None = None  # None: the client's
 
 
 class SeedClient(_Model):
-    client_id: str
+    client_id: str = Field(min_length=1)
     client_secret: str
-    refresh_tokens: list[str | SeedRefreshToken] = []
+    refresh_tokens: list[SeedRefreshToken] = []
     scopes: list[str] = list(ALL_SCOPES)
     user: str | None = None  # email of the user the tokens act as
+
+    @field_validator("refresh_tokens", mode="before")
+    @classmethod
+    def _plain_tokens(cls, value: Any) -> Any:
+        """A plain string is a token with the client's scopes."""
+        if not isinstance(value, list):
+            return value
+        return [{"token": item} if isinstance(item, str) else item for item in value]
+
+
+# What a seed that leaves `oauth_clients` out gets, so the local target always has a client.
+BUILT_IN_CREDENTIALS = ("sandbox", "sandbox-secret", "sandbox-refresh")
+BUILT_IN_CLIENT = SeedClient(
+    client_id=BUILT_IN_CREDENTIALS[0],
+    client_secret=BUILT_IN_CREDENTIALS[1],
+    refresh_tokens=[BUILT_IN_CREDENTIALS[2]],
+)
 
 
 class Seed(_Model):
@@ -155,15 +182,42 @@ class Seed(_Model):
     records: dict[str, list[dict[str, Any]]] = {}
     territories: list[SeedTerritory] = []
     root_users: list[str] = []
-    oauth_clients: list[SeedClient] = []
+    oauth_clients: list[SeedClient] = [BUILT_IN_CLIENT]
+    _source: str | None = PrivateAttr(default=None)  # the file it came from, for messages
+
+    @property
+    def source(self) -> str | None:
+        return self._source
 
 
 def load_seed(path: str | Path) -> Seed:
-    """Read a seed file: `.json` as JSON, anything else as YAML."""
-    path = Path(path)
-    text = path.read_text(encoding="utf-8")
-    data = json.loads(text) if path.suffix == ".json" else YAML(typ="safe").load(text)
-    return Seed.model_validate(data)
+    """Read a seed file (`.json` as JSON, anything else as YAML) and check it whole.
+    SeedError lists every problem at FILE:LINE:COL."""
+    source = SeedText.read(Path(path))
+    if not isinstance(source.data, dict):
+        raise source.error([_not_a_mapping(source.data)])
+    try:
+        seed = Seed.model_validate(source.data)
+    except ValidationError as error:
+        raise source.error(validation_problems(error, Seed)) from None
+    problems = reference_problems(seed)
+    if problems:
+        raise source.error(problems)
+    seed._source = source.name
+    return seed
+
+
+def _not_a_mapping(data: Any) -> Problem:
+    if data is None:
+        return Problem((), "the seed is empty; it needs at least `org`, `roles` and `users`")
+    return Problem((), "a seed is a mapping with `org`, `roles` and `users` at the top")
+
+
+def check_seed(seed: Seed) -> None:
+    """SeedError naming every dangling or repeated name of a seed built in code."""
+    problems = reference_problems(seed)
+    if problems:
+        raise SeedError(problems)
 
 
 @cache

@@ -38,6 +38,11 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def base_url(host: str, port: int) -> str:
+    """`http://HOST:PORT`, with an IPv6 address in brackets (`http://[::1]:8765`)."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def _server(
     sandbox: Host, host: str, port: int, allow_remote: bool, log_level: str
 ) -> uvicorn.Server:
@@ -103,7 +108,7 @@ def serve_in_thread(
         time.sleep(0.01)
     bound = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"http://{host}:{bound}"
+        yield base_url(host, bound)
     finally:
         server.should_exit = True
         thread.join(timeout)

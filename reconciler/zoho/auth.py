@@ -105,6 +105,7 @@ class Auth:
         self.grants = 0  # access tokens obtained (each is a call to the accounts server)
         self.scopes: tuple[str, ...] | None = None  # granted, as the last token response said
         self._token: _Token | None = None
+        self._refused: AuthError | None = None  # the accounts server's final word
         self._lock = asyncio.Lock()
         self._http: httpx.AsyncClient | None = None
 
@@ -126,10 +127,18 @@ class Auth:
         """A new access token. With `stale`, only if the cached token is still that one, so
         many tasks that saw the same expired token cause a single grant."""
         async with self._lock:
+            if self._refused is not None:
+                # Zoho allows ten grants per refresh token in ten minutes: asking again after
+                # a refusal cannot succeed and only spends them.
+                raise AuthError(str(self._refused), code=self._refused.code)
             current = self._token
             if current is not None and stale is not None and current.value != stale:
                 return current.value
-            self._token = await self._grant()
+            try:
+                self._token = await self._grant()
+            except AuthError as refused:
+                self._refused = refused
+                raise
             return self._token.value
 
     async def api_domain(self) -> str:

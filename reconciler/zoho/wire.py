@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from reconciler.characters import escaped
 from reconciler.model import (
     Access,
     Comparator,
@@ -83,8 +84,10 @@ def territory_from_wire(
     manager = raw.get("manager") or None
     values: dict[str, Any] = {
         "id": str(raw["id"]),
-        "name": raw["name"],
-        "parent": names_by_id.get(str(parent["id"]), parent.get("name")) if parent else None,
+        "name": escaped(raw["name"]),
+        "parent": names_by_id.get(str(parent["id"]), escaped(parent.get("name") or ""))
+        if parent
+        else None,
         "manager": emails_by_id.get(str(manager["id"])) if manager else None,
         "permission": Permission(raw.get("permission_type") or Permission.read_write_delete),
         "description": raw.get("description") or None,
@@ -100,17 +103,18 @@ def user_from_wire(raw: Json) -> User:
     role = raw.get("role") or {}
     return User(
         id=str(raw["id"]),
-        email=str(raw.get("email") or ""),
-        name=str(raw.get("full_name") or raw.get("name") or ""),
+        email=escaped(str(raw.get("email") or "")),
+        name=escaped(str(raw.get("full_name") or raw.get("name") or "")),
         status=str(raw.get("status") or "active"),
-        role=role.get("name") if isinstance(role, dict) else None,
+        role=escaped(str(role.get("name"))) if isinstance(role, dict) else None,
         profile=user_profile(raw),
     )
 
 
 def named_from_wire(raw: Json) -> Named:
     """A role or user group: id and the display name YAML uses."""
-    return Named(id=str(raw["id"]), name=str(raw.get("name") or raw.get("display_label")))
+    name = escaped(str(raw.get("name") or raw.get("display_label")))
+    return Named(id=str(raw["id"]), name=name)
 
 
 def module_from_wire(raw: Json) -> Named:
@@ -168,7 +172,7 @@ def ident(raw: Json) -> str:
 
 
 def name_of(raw: Json) -> str:
-    return str(raw["name"])
+    return escaped(str(raw["name"]))
 
 
 def is_root_territory(raw: Json) -> bool:
@@ -196,7 +200,7 @@ def rule_from_wire(raw: Json, names_by_id: Mapping[str, str]) -> SharingRule:
     criteria = raw.get("criteria")
     values: dict[str, Any] = {
         "id": str(raw["id"]),
-        "name": raw["name"],
+        "name": escaped(str(raw["name"])),
         "to": _principal(raw["shared_to"], names_by_id),
         "access": Access(raw.get("permission_type") or Access.read),
         "superiors": bool(raw.get("superiors_allowed")),
@@ -215,7 +219,7 @@ def _principal(raw: Json, names_by_id: Mapping[str, str]) -> Principal:
         return Principal(kind=kind)
     resource = raw.get("resource") or {}
     rid = str(resource.get("id"))
-    name = names_by_id.get(rid, resource.get("name") or rid)
+    name = names_by_id.get(rid, escaped(str(resource.get("name") or rid)))
     subordinates = bool(raw.get("subordinates")) and kind is PrincipalKind.role
     return Principal(kind=kind, name=name, subordinates=subordinates)
 

@@ -64,12 +64,29 @@ def test_reset_with_a_seed_file_builds_that_org(tmp_path: Path) -> None:
         assert tx.execute("SELECT name FROM territories").fetchone()[0] == "Acme"
 
 
-def test_a_bad_seed_is_a_usage_error(tmp_path: Path) -> None:
+def test_a_bad_seed_is_reported_like_a_configuration_error(tmp_path: Path) -> None:
     seed = tmp_path / "seed.yaml"
     seed.write_text("org: {name: Acme}\nroles: []\nusers: []\n")
-    code, _, err = run("reset", "--db", str(tmp_path / "x.sqlite3"), "--seed", str(seed))
-    assert code == 1  # a usage error, never the 2 of "changes pending"
-    assert "--seed" in err
+    db = tmp_path / "x.sqlite3"
+    code, _, err = run("reset", "--db", str(db), "--seed", str(seed))
+    assert (code, err) == (
+        1,
+        f"{seed}:3:8: error: users: List should have at least 1 item after validation, not 0\n",
+    )
+    assert not db.exists()
+    code, _, err = run("serve", "--db", str(db), "--seed", str(seed))
+    assert code == 1 and err.startswith(f"{seed}:3:8: error:")
+    assert not db.exists()
+
+
+def test_a_database_path_holding_something_else_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "territories.yaml"
+    config.write_text("version: 1\n")
+    for command in ("reset", "stats", "serve"):
+        code, _, err = run(command, "--db", str(config))
+        assert code == 1, command
+        assert err.startswith(f"error: {config} is not an SQLite database"), command
+    assert config.read_text() == "version: 1\n"
 
 
 def test_stats_reset_clears_the_log(tmp_path: Path) -> None:
@@ -151,6 +168,32 @@ def test_serve_answers_and_another_process_reads_its_stats(tmp_path: Path) -> No
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.mark.served
+def test_serve_on_ipv6_loopback_prints_a_url_that_works(tmp_path: Path) -> None:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "sandbox", "serve", "--host", "::1", "--port",
+         str(port), "--db", str(tmp_path / "org.sqlite3")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert server.stderr is not None
+        assert server.stderr.readline() == f"sandbox: serving http://[::1]:{port}\n"
+        assert (
+            server.stderr.readline()
+            .rstrip()
+            .endswith("client sandbox, secret sandbox-secret, refresh token sandbox-refresh")
+        )
+        assert _token(f"http://[::1]:{port}")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        assert server.stderr is not None
+        server.stderr.close()
 
 
 def _token(base: str, client: str = "sandbox") -> str:

@@ -7,8 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.sandbox import Sandbox, Seed, demo_seed, load_seed, reset, serve_in_thread
-from reconciler.sandbox.populate import SeedError
+from reconciler.sandbox import (
+    Sandbox,
+    Seed,
+    SeedError,
+    demo_seed,
+    load_seed,
+    reset,
+    serve_in_thread,
+)
+from reconciler.sandbox.seed import ALL_SCOPES
 from tests.sandbox.conftest import create_territory, make_client
 
 pytestmark = pytest.mark.anyio
@@ -70,12 +78,14 @@ def test_json_and_yaml_seeds_load_alike(tmp_path: Path) -> None:
     )
     (tmp_path / "s.json").write_text(text)
     (tmp_path / "s.yaml").write_text(text)  # JSON is YAML too
-    assert load_seed(tmp_path / "s.json") == load_seed(tmp_path / "s.yaml")
+    assert (
+        load_seed(tmp_path / "s.json").model_dump() == load_seed(tmp_path / "s.yaml").model_dump()
+    )
     assert load_seed(tmp_path / "s.json").org.edition == "professional"
     assert load_seed(tmp_path / "s.json").org.territories_state() == "not_enabled"
 
 
-def test_a_seed_referring_to_nothing_is_refused() -> None:
+def test_a_seed_referring_to_nothing_is_refused_before_a_file_is_made(tmp_path: Path) -> None:
     seed = Seed.model_validate(
         {
             "org": {"name": "Acme"},
@@ -83,8 +93,68 @@ def test_a_seed_referring_to_nothing_is_refused() -> None:
             "users": [{"email": "a@acme.example", "last_name": "A", "role": "Nope"}],
         }
     )
-    with pytest.raises(SeedError, match="unknown role 'Nope'"):
-        Sandbox(seed=seed)
+    with pytest.raises(SeedError) as refused:
+        Sandbox(tmp_path / "org.sqlite3", seed=seed)
+    assert str(refused.value) == (
+        "seed: error: users[0].role: unknown role 'Nope'; declare it under `roles:` first"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def small_seed(**extra: object) -> dict[str, object]:
+    return {
+        "org": {"name": "Acme"},
+        "roles": [{"name": "R"}],
+        "users": [{"email": "a@acme.example", "last_name": "A", "role": "R"}],
+        **extra,
+    }
+
+
+def test_a_seed_without_clients_gets_the_built_in_one() -> None:
+    with Sandbox(seed=Seed.model_validate(small_seed())) as org:
+        assert org.local_credentials() == ("sandbox", "sandbox-secret", "sandbox-refresh")
+
+
+def test_the_local_target_uses_any_client_that_may_do_everything() -> None:
+    clients = [
+        {"client_id": "narrow", "client_secret": "n", "refresh_tokens": ["n1"],
+         "scopes": ["ZohoCRM.org.ALL"]},
+        {"client_id": "ops", "client_secret": "o", "refresh_tokens": [
+            {"token": "o-narrow", "scopes": ["ZohoCRM.settings.ALL"]}, "o-full"]},
+    ]  # fmt: skip
+    with Sandbox(seed=Seed.model_validate(small_seed(oauth_clients=clients))) as org:
+        assert org.local_credentials() == ("ops", "o", "o-full")
+
+
+def test_a_seed_no_client_of_which_can_serve_the_local_target_is_named(tmp_path: Path) -> None:
+    seed_file = tmp_path / "narrow.yaml"
+    seed_file.write_text(
+        "org: {name: Acme}\nroles: [{name: R}]\n"
+        "users: [{email: a@acme.example, last_name: A, role: R}]\n"
+        "oauth_clients: [{client_id: c, client_secret: s, refresh_tokens: [t], "
+        "scopes: [ZohoCRM.org.ALL]}]\n"
+    )
+    db = tmp_path / "org.sqlite3"
+    reset(db, load_seed(seed_file))
+    with Sandbox(db) as org, pytest.raises(SeedError) as refused:
+        org.local_credentials()
+    assert str(refused.value) == (
+        f"{seed_file}: error: no OAuth client of the sandbox org in {db} can serve the local "
+        f"target: none has a refresh token granting {', '.join(ALL_SCOPES)}. Give the seed "
+        "such a client (or leave `oauth_clients` out for the built-in one), then run "
+        f"`reconciler sandbox reset --seed {seed_file}`"
+    )
+
+
+def test_a_reset_replaces_the_org_whole(tmp_path: Path) -> None:
+    db = tmp_path / "org.sqlite3"
+    with Sandbox(db) as org, org.store.transaction() as tx:
+        tx.execute("UPDATE territories SET description = 'changed'")
+    reset(db, Seed.model_validate(small_seed()))
+    with Sandbox(db) as org, org.store.transaction() as tx:
+        names = [row[0] for row in tx.execute("SELECT name FROM territories")]
+    assert names == ["Acme"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["org.sqlite3"]
 
 
 async def test_a_group_may_have_territory_sources() -> None:
