@@ -105,7 +105,7 @@ async def apply_file(env: dict[str, str], plan: Path) -> Report | StalePlan:
         try:
             report = await workflow.apply_plan_file(
                 loads(plan.read_text(), str(plan)), connection, allow_deletes=False, review=approve,
-                listener_for=lambda _: Silent(),
+                listener_for=lambda *_: Silent(),
             )  # fmt: skip
         except StalePlan as stale:
             return stale

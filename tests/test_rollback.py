@@ -29,7 +29,7 @@ async def always(_: object) -> bool:
     return True
 
 
-def silent(_: object) -> Silent:
+def silent(*_: object) -> Silent:
     return Silent()
 
 
