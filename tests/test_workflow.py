@@ -185,7 +185,7 @@ async def test_the_progress_listener_starts_when_the_writes_do(zylker: Org) -> N
     zylker.sandbox.reset_stats()
     seen: list[dict[str, Any]] = []
 
-    def listener_for(plan: Any) -> Silent:
+    def listener_for(plan: Any, waiting: Any) -> Silent:
         seen.append(zylker.sandbox.stats())
         return Silent()
 
