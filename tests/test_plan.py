@@ -382,6 +382,22 @@ def test_any_tree_to_any_tree(live: OrgState, desired: OrgState, limits: Limits)
     converge(live, desired, limits)
 
 
+def test_a_move_under_a_territory_that_leaves_its_subtree_waits_for_that() -> None:
+    """N8 moves under N3, which sits below N8 until N5 and N4 move out: the chain through
+    the unchanged N3 must count (found by the property test above)."""
+    live = org(
+        live_t("Root"),
+        live_t("N8", "Root"),
+        live_t("N5", "N8"),
+        live_t("N4", "N8"),
+        live_t("N3", "N4"),
+    )
+    desired = org(
+        want("Root"), want("N5", "Root"), want("N4", "N5"), want("N3", "N4"), want("N8", "N3")
+    )
+    converge(live, desired)
+
+
 @pytest.mark.parametrize("email", [user("amy"), user("zed")])
 def test_unknown_users_have_no_id(email: str) -> None:
     live = org(live_t("Zylker"), live_t("T", "Zylker"))

@@ -165,7 +165,7 @@ def _updates(
 ) -> dict[str, int]:
     """Add the update steps; return which step moves each moved territory."""
     updates = [c for c in changes.territories if c.action == "update"]
-    waits_on = move_dependencies(changes)
+    waits_on = move_dependencies(changes, live)
     generation: dict[str, int] = {}
     for change in sorted(updates, key=lambda c: (c.depth, c.key)):
         earlier = [generation[k] for k in waits_on.get(change.key, ())]
@@ -201,12 +201,13 @@ def _update(change: TerritoryChange, refs: dict[str, Ref], live: OrgState) -> Te
     return TerritoryUpdate(territory=Ref(name=change.live.name, id=change.live.id), **values)
 
 
-def move_dependencies(changes: Changes) -> dict[str, list[str]]:
+def move_dependencies(changes: Changes, live: OrgState) -> dict[str, list[str]]:
     """For each moved territory, the moved territories on its new parent's final chain of
     ancestors: they move first. Then every move lands under a chain that is already final,
     and a final chain cannot contain the territory being moved, so no move makes a cycle
-    however the calls of one level interleave."""
-    parent = {c.key: name_key(c.parent) if c.parent else None for c in changes.territories}
+    however the calls of one level interleave. The chain runs through territories the plan
+    leaves alone too, so it starts from the live tree (under the names the plan gives)."""
+    parent = _final_parents(changes, live)
     moved = {c.key for c in changes.territories if c.moved_from is not None}
     waits: dict[str, list[str]] = {}
     for key in sorted(moved):
@@ -218,6 +219,18 @@ def move_dependencies(changes: Changes) -> dict[str, list[str]]:
         if chain:
             waits[key] = chain
     return waits
+
+
+def _final_parents(changes: Changes, live: OrgState) -> dict[str, str | None]:
+    """Each territory's parent once the plan is done, by key: the live tree, renamed and
+    moved as the changes say."""
+    renamed = {c.live.key: c.key for c in changes.territories if c.live is not None}
+    parent: dict[str, str | None] = {}
+    for t in live.territories or ():
+        above = name_key(t.parent) if t.parent else None
+        parent[renamed.get(t.key, t.key)] = renamed.get(above, above) if above else None
+    parent.update({c.key: name_key(c.parent) if c.parent else None for c in changes.territories})
+    return parent
 
 
 def _deletes(
