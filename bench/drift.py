@@ -26,7 +26,7 @@ from reconciler.cli import drift_workflow, workflow
 from reconciler.cli.target import sandbox_target
 from reconciler.config.load import Config
 from reconciler.sandbox import Sandbox, SandboxSettings
-from reconciler.sandbox.seed import Seed
+from reconciler.sandbox.seed import Seed, SeedRefreshToken
 from reconciler.scope import Scope
 from reconciler.zoho.auth import Credentials
 from reconciler.zoho.client import ZohoClient
@@ -81,7 +81,7 @@ def _seed(raw: dict[str, Any]) -> Seed:
         update={
             "client_id": client_id,
             "client_secret": secret,
-            "refresh_tokens": [refresh],
+            "refresh_tokens": [SeedRefreshToken(token=refresh)],
             "user": other,
         }
     )

@@ -16,6 +16,7 @@ from reconciler.config.load import Config
 from reconciler.config.snapshot import loads
 from reconciler.model import OrgState
 from reconciler.plan.file import dumps
+from reconciler.plan.file import loads as plan_loads
 from tests.harness import Org, failures, open_org, scenario, scenario_names
 from tests.test_convergence import SEQUENCES
 from tests.test_crash_resume import AFTER, FAULTS, WRITES, org_before
@@ -152,7 +153,7 @@ async def test_a_snapshot_costs_no_api_call(
             gate = {"allow_deletes": True, "review": always, "listener_for": silent}
             if from_file:
                 report = await workflow.apply_plan_file(
-                    text, "plan.json", org.connection, snapshots=snapshots, **gate
+                    plan_loads(text, "plan.json"), org.connection, snapshots=snapshots, **gate
                 )
             else:
                 report = await workflow.apply_config(

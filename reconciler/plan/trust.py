@@ -16,15 +16,21 @@ from reconciler.model import Frozen, OrgState, name_key
 from reconciler.plan.build import Safety, Summary, unsafe
 from reconciler.plan.steps import (
     Action,
+    CreateGroups,
     CreateTerritories,
     DeleteTerritories,
+    GroupRemoval,
+    GroupWrite,
     Ref,
+    RoleRemoval,
+    RoleWrite,
     RuleFlag,
     RuleWrite,
     SetDefaults,
     Step,
     TerritoryUsers,
     UpdateTerritories,
+    UpdateUsers,
     UserTerritories,
 )
 from reconciler.scope import Scope
@@ -125,18 +131,22 @@ def scope_of(steps: Iterable[Step], saved: Scope) -> Scope:
     territory_steps = any(
         _territories_written(s) or isinstance(s, CreateTerritories) for s in steps
     )
-    return Scope(
-        territories=saved.territories or territory_steps,
-        members_of=None
-        if saved.members_of is None
-        else tuple(sorted(set(saved.members_of) | members)),
-        root_members=saved.root_members,
-        keep=saved.keep,
-        data_sharing=saved.data_sharing or any(isinstance(s, SetDefaults) for s in steps),
-        rule_modules=None
-        if saved.rule_modules is None
-        else tuple(sorted(set(saved.rule_modules) | rule_modules)),
-        field_modules=saved.field_modules,
+    roles = any(isinstance(s, RoleWrite | RoleRemoval) for s in steps)
+    groups = any(isinstance(s, CreateGroups | GroupWrite | GroupRemoval) for s in steps)
+    return saved.model_copy(
+        update={
+            "territories": saved.territories or territory_steps,
+            "members_of": None
+            if saved.members_of is None
+            else tuple(sorted(set(saved.members_of) | members)),
+            "data_sharing": saved.data_sharing or any(isinstance(s, SetDefaults) for s in steps),
+            "rule_modules": None
+            if saved.rule_modules is None
+            else tuple(sorted(set(saved.rule_modules) | rule_modules)),
+            "roles": saved.roles or roles,
+            "groups": saved.groups or groups,
+            "users": saved.users or any(isinstance(s, UpdateUsers) for s in steps),
+        }
     )
 
 
