@@ -144,14 +144,14 @@ FAULTS = {
         injected=True,
         # Served, the sandbox keeps working on the calls the client gave up on: lift its
         # limit on calls in flight, or the retries meet 429s instead of slow answers.
-        arm=lambda org: org.sandbox.configure(latency_s=0.3, concurrency_limit=1000),
-        timeout="0.05",
+        arm=lambda org: org.sandbox.configure(latency_s=1.5, concurrency_limit=1000),
+        timeout="0.25",
         says=(
-            "no answer within 0.05s",
+            "no answer within 0.25s",
             "gave up after",
             "allow each call more time with --timeout",
         ),
-        doctor_says="no answer within 0.05s",
+        doctor_says="no answer within 0.25s",
     ),
 }
 
