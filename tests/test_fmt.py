@@ -137,8 +137,19 @@ def test_export_is_already_canonical() -> None:
             "data_sharing: {Leads: private, Accounts: public}\n",
             "data_sharing:\n  Leads: private\n  Accounts: public\n",
         ),
+        (
+            "roles:\n  name: CEO\n  children: [name: VP]\n",
+            "roles:\n  name: CEO\n  children: [{name: VP}]\n",
+        ),
     ],
-    ids=["flow children", "block condition", "rule keys", "indent", "modules keep order"],
+    ids=[
+        "flow children",
+        "block condition",
+        "rule keys",
+        "indent",
+        "modules keep order",
+        "a one-key mapping in a flow list keeps its braces",
+    ],
 )
 def test_key_order_indentation_and_list_style(written: str, formatted: str) -> None:
     assert fmt(f"version: 1\n{written}") == f"version: 1\n{formatted}"

@@ -71,6 +71,8 @@ def yaml_writer() -> YAML:
     yaml = YAML(typ="rt")
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 100
+    # `[{name: A}]`, not ruamel's `[name: A]`: the same YAML, but readers take it for a list.
+    yaml.brace_single_entry_mapping_in_flow_sequence = True
     # `manager: null` says "no manager" plainly; ruamel would write `manager:`.
     yaml.representer.add_representer(
         type(None), lambda r, _: r.represent_scalar("tag:yaml.org,2002:null", "null")

@@ -100,12 +100,7 @@ def rewrite(name: str, raw: bytes, edit: Edit | None = None) -> str:
 def _yaml() -> YAML:
     yaml = yaml_writer()
     yaml.preserve_quotes = True
-    yaml.representer.add_representer(type(None), _null)
     return yaml
-
-
-def _null(representer: Any, _: None) -> Any:
-    return representer.represent_scalar("tag:yaml.org,2002:null", "null")
 
 
 # -- the canonical shape --------------------------------------------------------------------
