@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from reconciler.cli.environment import chosen, target_of
+from reconciler.cli.environment import chosen, load_config, target_of
 from reconciler.cli.main import main
 from reconciler.config.environments import Environment
 from reconciler.config.source import Location
@@ -192,17 +192,28 @@ def test_the_environments_guide_runs_only_real_commands():
     }
 
 
-def test_the_base_of_plan_base_gets_the_same_user_mapping(here: Path):
+def test_the_base_of_plan_base_gets_the_same_overlays_and_user_mapping(here: Path):
     from reconciler.cli.environment import load_base
     from reconciler.config.environments import UserMap
-    from reconciler.config.git import BaseConfig
-    from reconciler.config.load import load
+    from tests.test_git import commit, git
 
-    base = BaseConfig(load([here / "org"]), "main", "0" * 40)
-    assert load_base(base, None) is base
-    qa = Environment("qa", Location("t", 1, 1), users=UserMap({}, suffix=".qa"))
-    mapped = load_base(base, qa).config.state.territory("Americas")
+    (here / "environments" / "staging" / "a.yaml").write_text(
+        "territories:\n  name: Americas\n  description: staging's Americas\n"
+    )
+    git(here, "init", "-q", "-b", "main")
+    commit(here, {})
+    assert load_base("main", [here / "org"], None).config.state.territory("Americas") == (
+        load_config([here / "org"], None).state.territory("Americas")
+    )
+    qa = Environment(
+        "qa",
+        Location("t", 1, 1),
+        overlays=(here / "environments" / "staging",),
+        users=UserMap({}, suffix=".qa"),
+    )
+    mapped = load_base("main", [here / "org"], qa).config.state.territory("Americas")
     assert mapped is not None and mapped.manager == "amy@zylker.example.qa"
+    assert mapped.description == "staging's Americas"
 
 
 def test_validate_checks_the_configuration_as_an_environment_sees_it(here: Path):

@@ -105,3 +105,26 @@ def test_a_path_outside_the_repository(
     elsewhere = tmp_path_factory.mktemp("elsewhere")
     with pytest.raises(GitError, match="not inside the git repository"):
         load_at("main", [repo / "org", elsewhere])
+
+
+def test_an_environments_overlays_are_read_as_they_were(repo: Path) -> None:
+    overlay = "territories:\n  name: {name}\n  description: {text}\n"
+    first = commit(
+        repo,
+        {
+            "org/a.yaml": TREE.format(name="A"),
+            "env/qa/a.yaml": overlay.format(name="A", text="then"),
+        },
+    )
+    commit(repo, {"env/qa/a.yaml": overlay.format(name="A", text="now")})
+    base = load_at(first, [repo / "org"], [repo / "env" / "qa"])
+    territory = base.config.state.territory("A")
+    assert territory is not None and territory.description == "then"
+    assert base.config.files == (f"{first}:org/a.yaml", f"{first}:env/qa/a.yaml")
+
+
+def test_an_overlay_absent_at_the_revision_patches_nothing(repo: Path) -> None:
+    first = commit(repo, {"org/a.yaml": TREE.format(name="A")})
+    commit(repo, {"env/qa/a.yaml": "territories:\n  name: A\n  description: qa\n"})
+    territory = load_at(first, [repo / "org"], [repo / "env" / "qa"]).config.state.territory("A")
+    assert territory is not None and territory.description is None

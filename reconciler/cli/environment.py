@@ -11,7 +11,7 @@ from pathlib import Path
 from reconciler.cli.target import local_target
 from reconciler.config import environments
 from reconciler.config.environments import Environment
-from reconciler.config.git import BaseConfig
+from reconciler.config.git import BaseConfig, load_at
 from reconciler.config.load import Config, load
 from reconciler.config.mapping import map_users
 from reconciler.errors import ConfigError, Diagnostic
@@ -51,9 +51,10 @@ def load_config(paths: Sequence[Path], environment: Environment | None) -> Confi
     return map_users(config, environment.users, environment.name, environment.users.where)
 
 
-def load_base(base: BaseConfig, environment: Environment | None) -> BaseConfig:
-    """The configuration at a git revision with the environment's user mapping, so that
-    `plan --base` compares like with like (overlays are not read at the revision)."""
+def load_base(ref: str, paths: Sequence[Path], environment: Environment | None) -> BaseConfig:
+    """The configuration at git revision `ref` as `environment` sees it (its overlays as
+    they were at `ref`, its user mapping), so that `plan --base` compares like with like."""
+    base = load_at(ref, paths, environment.overlays if environment else ())
     if environment is None or environment.users is None:
         return base
     users = environment.users

@@ -33,7 +33,6 @@ from reconciler.cli.options import format_option
 from reconciler.cli.plans import show_plan
 from reconciler.cli.target import SANDBOX_DB
 from reconciler.config.environments import ENV_VARIABLE, Environment
-from reconciler.config.git import load_at
 from reconciler.errors import ApplyError, ReconcilerError
 from reconciler.plan.build import Plan
 from reconciler.plan.file import SavedPlan, dumps, is_plan_text, loads, read_text
@@ -287,7 +286,7 @@ def plan(
     if out is not None:
         check_out(out, paths)
         output_folder(out, "--out")
-    base_config = load_base(load_at(base, paths), environment) if base is not None else None
+    base_config = load_base(base, paths, environment) if base is not None else None
     part = workflow.Part(target, exclude)
     saved = run(org, lambda c: workflow.make_plan(config, c, base_config, records, part))
     if out is not None:

@@ -5,6 +5,7 @@ ones given to `plan` (files, or directories expanded to their `*.yaml` / `*.yml`
 way `config.load` does); a path absent at REF means the configuration had no such file
 then. The texts go through the same loader as the working tree's, under names in git's own
 `REF:path` notation, so a problem in the base reads `origin/main:org/x.yaml:3:5: error: ...`.
+An environment's overlays are read at REF too, so the base is what REF asked of that org.
 """
 
 from __future__ import annotations
@@ -30,19 +31,27 @@ class BaseConfig:
     commit: str
 
 
-def load_at(ref: str, paths: Sequence[Path]) -> BaseConfig:
-    """Load the configuration `paths` held at revision `ref` of their git repository."""
+def load_at(ref: str, paths: Sequence[Path], overlays: Sequence[Path] = ()) -> BaseConfig:
+    """Load the configuration `paths` held at revision `ref` of their git repository, with
+    the `overlays` (an environment's files) as they were then merged over it."""
     if not ref or ref.startswith("-"):
         raise GitError(f"`{ref}` is not a git revision")
     places = [Path(p).absolute() for p in paths]
     top = Path(_git(["rev-parse", "--show-toplevel"], _existing(places[0])).decode().strip())
     commit = _commit(ref, top)
-    documents: list[Document] = []
-    for place in places:
-        for name, blob in _files(commit, _inside(place, top), top):
-            documents.append((f"{ref}:{name}", _git(["cat-file", "blob", blob], top)))
-    config = load_documents(documents) if documents else Config(OrgState(), {}, ())
-    return BaseConfig(config, ref, commit)
+    documents = _documents(ref, commit, places, top)
+    if not documents:
+        return BaseConfig(Config(OrgState(), {}, ()), ref, commit)
+    patches = _documents(ref, commit, [Path(p).absolute() for p in overlays], top)
+    return BaseConfig(load_documents(documents, patches), ref, commit)
+
+
+def _documents(ref: str, commit: str, places: Sequence[Path], top: Path) -> list[Document]:
+    return [
+        (f"{ref}:{name}", _git(["cat-file", "blob", blob], top))
+        for place in places
+        for name, blob in _files(commit, _inside(place, top), top)
+    ]
 
 
 def _commit(ref: str, top: Path) -> str:

@@ -142,9 +142,10 @@ def _read(merge: _Merge, files: Iterable[Path]) -> list[Document]:
     return documents
 
 
-def load_documents(documents: Sequence[Document]) -> Config:
-    """Load files given as (name, bytes), e.g. read from git: the same checks as `load`."""
-    return _load(_Merge(), documents)
+def load_documents(documents: Sequence[Document], overlays: Sequence[Document] = ()) -> Config:
+    """Load files given as (name, bytes), e.g. read from git, with `overlays` merged over
+    them: the same checks as `load`."""
+    return _load(_Merge(), documents, overlays)
 
 
 def check_document(name: str, raw: bytes) -> list[Diagnostic]:
