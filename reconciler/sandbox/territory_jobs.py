@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from reconciler.sandbox import run_rules
+from reconciler.sandbox import rerun
 from reconciler.sandbox.assignment import MANUAL, add
 from reconciler.sandbox.call import Call
 from reconciler.sandbox.store import new_id
@@ -33,7 +33,7 @@ def run_due(db: sqlite3.Connection, now: float, cap: int) -> None:
     ).fetchall()
     for job in jobs:
         if job["action"] == "run_rules":
-            run_rules.carry_out(db, job["module"], json.loads(job["items"]), cap, now)
+            rerun.carry_out(db, job["module"], json.loads(job["items"]), cap, now)
         else:
             work = [(str(r), list(t)) for r, t in json.loads(job["items"])]
             carry_out(db, job["module"], job["action"], work, job["user_id"], now)
