@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reconciler.sandbox import (
     BUILT_IN_CREDENTIALS,
@@ -40,6 +39,7 @@ from reconciler.sandbox import (
     create_app,
     read_stats,
 )
+from reconciler.sandbox.app import ASGIApp, Receive, Scope, Send
 
 ROOT = Path(__file__).resolve().parent.parent
 

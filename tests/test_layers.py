@@ -51,7 +51,7 @@ PURE_PACKAGES = {
 PURE_MODULES = {"apply.report", "doctor.verdict"}
 # The two terminal renderers draw with rich; everything else pure loads none of the three.
 RICH_ALLOWED = {"render.text", "render.progress"}
-IO_LIBRARIES = ("httpx", "click", "rich", "starlette", "uvicorn")
+IO_LIBRARIES = ("httpx", "click", "rich", "uvicorn")
 
 
 def module_name(path: Path) -> str:

@@ -9,12 +9,19 @@ connection, the in-process transport raises, and the client sees a protocol erro
 
 from __future__ import annotations
 
-from typing import Protocol
-
-from starlette.types import ASGIApp, Receive, Scope, Send
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any, Protocol
 
 from reconciler.sandbox.exchange import Outcome, Request
 from reconciler.sandbox.settings import SandboxSettings
+
+# The ASGI interface, as the specification defines it: with no router in front, these five
+# names are all a web framework would have lent.
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class Host(Protocol):

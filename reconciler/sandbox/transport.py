@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from starlette.types import Message
 
-from reconciler.sandbox.app import Host, create_app
+from reconciler.sandbox.app import Host, Message, create_app
 
 
 class SandboxTransport(httpx.AsyncBaseTransport):
