@@ -42,6 +42,7 @@ RECORDS_PAGE = 200  # GET /{module} per_page
 RECORDS_BY_PAGE_NUMBER = 2000  # beyond this, only `page_token` pages on
 RECORD_ASSIGNMENTS_PER_CALL = 10  # POST /{module}/actions/assign|remove_territories
 RECORD_IDS_PER_CALL = 100  # GET /{module}?ids=
+TERRITORY_IDS_PER_GET = 100  # GET /settings/territories?ids= (REFERENCE §3.1)
 
 # Listings
 PAGE_SIZE = 200

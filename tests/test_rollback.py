@@ -36,14 +36,8 @@ def silent(*_: object) -> Silent:
 
 async def apply_with_snapshot(org: Org, config: Config, snapshots: Path) -> Path:
     """`apply PATH --auto-approve`: the snapshot's path."""
-    report = await workflow.apply_config(
-        config,
-        org.connection,
-        allow_deletes=True,
-        review=always,
-        listener_for=silent,
-        snapshots=snapshots,
-    )
+    gate = workflow.Gate(True, always, silent, snapshots)
+    report = await workflow.apply_config(config, org.connection, gate=gate)
     assert report is not None and report.ok, failures(report) if report else "nothing applied"
     assert report.snapshot is not None
     return Path(report.snapshot)
@@ -157,7 +151,7 @@ async def test_a_snapshot_costs_no_api_call(
                 )
             else:
                 report = await workflow.apply_config(
-                    scenario(AFTER), org.connection, snapshots=snapshots, **gate
+                    scenario(AFTER), org.connection, gate=workflow.Gate(snapshots=snapshots, **gate)
                 )
             assert report is not None and report.ok
             assert (report.snapshot is None) == (snapshots is None)

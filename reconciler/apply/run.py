@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from reconciler.apply.calls import Calls, ItemOutcome, Unresolved, call_for
+from reconciler.apply.recheck import Recheck
 from reconciler.apply.report import ItemReport, Listener, Report, Silent, StepReport
 from reconciler.errors import ApiError, AuthError
 from reconciler.plan.build import Plan
@@ -30,6 +31,7 @@ from reconciler.zoho.slots import PRIORITY
 log = logging.getLogger(__name__)
 # The accounts server's refusals of the client or its refresh token: no later call can work.
 REFUSED_CREDENTIALS = ("invalid_code", "invalid_client")
+CHANGED = "CHANGED_DURING_APPLY"  # our code for a step refused by its re-check
 
 
 @dataclass
@@ -41,6 +43,7 @@ class _Run:
     reports: dict[int, StepReport] = field(default_factory=dict)
     clock: Callable[[], float] = time.monotonic
     aborted: str | None = None  # why no further step can succeed (the credentials refused)
+    recheck: Recheck | None = None  # what each step writes is read again just before it
 
 
 async def execute(
@@ -48,9 +51,12 @@ async def execute(
     client: Calls,
     listener: Listener | None = None,
     clock: Callable[[], float] = time.monotonic,
+    recheck: Recheck | None = None,
 ) -> Report:
-    """Run every step of `plan` against `client`; never raises for a failed step."""
-    run = _Run(plan, client, listener or Silent(), clock=clock)
+    """Run every step of `plan` against `client`; never raises for a failed step. With
+    `recheck`, a step whose objects someone else changed since the plan is not sent
+    (`recheck`), and what changed is the report's `interference`."""
+    run = _Run(plan, client, listener or Silent(), clock=clock, recheck=recheck)
     start = clock()
     finished: dict[int, asyncio.Event] = {s.id: asyncio.Event() for s in plan.steps}
     chains = chain_below(plan.steps)
@@ -58,7 +64,8 @@ async def execute(
         for step in plan.steps:
             group.create_task(_when_ready(run, step, finished, chains[step.id]))
     ordered = tuple(run.reports[s.id] for s in plan.steps)
-    return Report(steps=ordered, seconds=round(clock() - start, 3))
+    changed = tuple(recheck.found) if recheck is not None else ()
+    return Report(steps=ordered, seconds=round(clock() - start, 3), interference=changed)
 
 
 def chain_below(steps: tuple[Step, ...]) -> dict[int, int]:
@@ -102,6 +109,9 @@ async def _run_step(run: _Run, step: Step) -> StepReport:
     except Unresolved as exc:
         return _skipped(step, str(exc))
     try:
+        changed = await run.recheck.changed(step) if run.recheck is not None else []
+        if changed:
+            return _refused(step, changed, round(run.clock() - begin, 3))
         outcomes = await call(run.client)
     except ApiError as exc:
         log.warning("apply: step %d (%s) failed: %s", step.id, step.action.value, exc)
@@ -138,6 +148,20 @@ def _remember(run: _Run, step: Step, outcomes: list[ItemOutcome]) -> None:
     for outcome in outcomes:
         if outcome.ok and outcome.created_id is not None:
             run.created[(step.id, outcome.label)] = outcome.created_id
+
+
+def _refused(step: Step, changed: list[str], seconds: float) -> StepReport:
+    """Not sent: what the step would overwrite was changed by someone else."""
+    message = f"changed by someone else during this apply: {'; '.join(changed)}"
+    return StepReport(
+        step=step.id,
+        level=step.level,
+        action=step.action.value,
+        status="failed",
+        code=CHANGED,
+        message=message,
+        seconds=seconds,
+    )
 
 
 def _skipped(step: Step, why: str) -> StepReport:

@@ -11,6 +11,7 @@ import math
 import os
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -122,6 +123,12 @@ def applying_options(command: F) -> F:
             "--allow-deletes", is_flag=True, help="Allow deletions beyond the safety thresholds."
         ),
         format_option("json", help="How to print the report."),
+        click.option(
+            "--no-recheck",
+            is_flag=True,
+            help="Do not read again what each step writes just before it (fewer calls, "
+            "a wider window for a lost update; docs/apply.md).",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -309,6 +316,7 @@ def apply(
     auto_approve: bool,
     allow_deletes: bool,
     fmt: str,
+    no_recheck: bool,
     snapshot_dir: Path,
     target: tuple[str, ...],
     exclude: tuple[str, ...],
@@ -327,7 +335,8 @@ def apply(
     progress = _Progress()
     try:
         part = workflow.Part(target, exclude)
-        report = _apply(source, auto_approve, allow_deletes, progress, org, snapshot_dir, part)
+        gate = workflow.Gate(allow_deletes, reviewer(auto_approve), progress, snapshot_dir)
+        report = _apply(source, replace(gate, recheck=not no_recheck), org, part)
     except ReconcilerError as refused:  # before the first write: say so as data too
         if fmt == "json":
             refusal_json(refused, sys.stdout)
@@ -339,54 +348,32 @@ def apply(
 
 
 def _apply(
-    source: tuple[Path, ...],
-    auto_approve: bool,
-    allow_deletes: bool,
-    progress_for: workflow.ListenerFor,
-    org: dict[str, Any],
-    snapshot_dir: Path,
-    part: workflow.Part,
+    source: tuple[Path, ...], gate: workflow.Gate, org: dict[str, Any], part: workflow.Part
 ) -> Report | None:
+    """A saved plan as it is (it was reviewed when it was made), or a configuration planned,
+    reviewed through `gate` and applied; a complete apply is noted beside the sandbox."""
     saved_file = _plan_file(source)
     if saved_file is not None and (part.targets or part.excludes):
         raise click.UsageError("--target and --exclude scope a new plan: pass them to `plan`")
-    if saved_file is not None:
-        saved = loads(read_text(saved_file), str(saved_file))
-        report = run(
-            org,
-            lambda c: last_apply.noted(
-                last_apply.file_beside(org["sandbox_db"]),
-                c.target.label,
-                workflow.apply_plan_file(
-                    saved,
-                    c,
-                    allow_deletes=allow_deletes,
-                    review=_reviewed,
-                    listener_for=progress_for,
-                    snapshots=snapshot_dir,
-                ),
-            ),
-        )
-    else:
-        config = load_config(source, chosen(org["env_name"]))
-        review = reviewer(auto_approve)
-        report = run(
-            org,
-            lambda c: last_apply.noted(
-                last_apply.file_beside(org["sandbox_db"]),
-                c.target.label,
-                workflow.apply_config(
-                    config,
-                    c,
-                    allow_deletes=allow_deletes,
-                    review=review,
-                    listener_for=progress_for,
-                    snapshots=snapshot_dir,
-                    part=part,
-                ),
-            ),
-        )
-    return report
+    saved = loads(read_text(saved_file), str(saved_file)) if saved_file is not None else None
+    config = None if saved is not None else load_config(source, chosen(org["env_name"]))
+
+    async def work(c: workflow.Connection) -> Report | None:
+        if saved is not None:
+            return await workflow.apply_plan_file(
+                saved,
+                c,
+                allow_deletes=gate.allow_deletes,
+                review=_reviewed,
+                listener_for=gate.listener_for,
+                snapshots=gate.snapshots,
+                recheck=gate.recheck,
+            )
+        assert config is not None
+        return await workflow.apply_config(config, c, gate=gate, part=part)
+
+    where = last_apply.file_beside(org["sandbox_db"])
+    return run(org, lambda c: last_apply.noted(where, c.target.label, work(c)))
 
 
 @click.command()
@@ -413,6 +400,7 @@ def rollback(
     auto_approve: bool,
     allow_deletes: bool,
     fmt: str,
+    no_recheck: bool,
     snapshot_dir: Path,
     **org: Any,
 ) -> None:
@@ -445,6 +433,7 @@ def rollback(
             review=reviewer(auto_approve),
             listener_for=progress_for,
             snapshots=snapshot_dir,
+            recheck=not no_recheck,
         ),
     )
     finish(report, fmt)

@@ -80,6 +80,7 @@ def promote(
     auto_approve: bool,
     allow_deletes: bool,
     fmt: str,
+    no_recheck: bool,
     **org: Any,
 ) -> None:
     """Apply to one environment's org the change applied and verified in another.
@@ -105,7 +106,12 @@ def promote(
         if not await review(saved) or saved.plan.empty:
             return None
         return await workflow.apply_saved(
-            saved, two, allow_deletes=allow_deletes, listener_for=progress_for, verify=False
+            saved,
+            two,
+            allow_deletes=allow_deletes,
+            listener_for=progress_for,
+            verify=False,
+            recheck=not no_recheck,
         )
 
     report = run_both(org, first, second, work, "promoting from")

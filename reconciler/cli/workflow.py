@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from reconciler.apply.realign import realign
+from reconciler.apply.recheck import Recheck
 from reconciler.apply.report import Listener, Report
 from reconciler.apply.run import execute
 from reconciler.apply.snapshot import save_before
@@ -184,25 +185,29 @@ async def apply_saved(
     verify: bool = True,
     snapshots: Path | None = None,
     live: OrgState | None = None,
+    recheck: bool = True,
 ) -> Report:
     """Apply a reviewed plan, after checking that it is safe and that the org has not moved.
 
     `verify=False` is for a plan made moments ago in the same run (`apply PATH`), `live`
     the org it was made against. With `snapshots`, what the plan touches is saved there
-    before the first write (docs/safety.md). The listener is made when the first write
+    before the first write (docs/safety.md). With `recheck`, what each step writes is read
+    again just before it (`apply/recheck.py`). The listener is made when the first write
     starts, so that its clock and the report's agree."""
     _safe(saved, allow_deletes)
     scope = scope_of(saved.plan.steps, saved.scope)
     if verify:
         live = await _still_true(saved, scope, connection, allow_deletes)
+    if live is None and (snapshots is not None or recheck):
+        live = await read(connection.client, scope)
     path = None
-    if snapshots is not None:
-        live = live or await read(connection.client, scope)
+    if snapshots is not None and live is not None:
         now = datetime.now(UTC)
         path = save_before(saved.plan, live, saved.target.describe(), snapshots, now)
     client = connection.client
     listener = listener_for(saved.plan, client.rules.waiting) if listener_for else None
-    report = await execute(saved.plan, client, listener)
+    checks = Recheck(client, saved.plan, live) if recheck and live is not None else None
+    report = await execute(saved.plan, client, listener, recheck=checks)
     if report.ok:  # what failed is the news otherwise; plan shows what is left
         after = await read(client, scope)
         report = report.model_copy(update={"interference": leftover(after, saved.plan.changes)})
@@ -244,6 +249,7 @@ async def apply_plan_file(
     review: Review,
     listener_for: ListenerFor,
     snapshots: Path | None = None,
+    recheck: bool = True,
 ) -> Report | None:
     """Apply a saved plan (read by `plan.file.loads`, so that a damaged file is refused
     before the org is reached) exactly, after checking it still describes the org."""
@@ -256,37 +262,31 @@ async def apply_plan_file(
             allow_deletes=allow_deletes,
             listener_for=listener_for,
             snapshots=snapshots,
+            recheck=recheck,
         )
 
 
 async def apply_config(
-    config: Config,
-    connection: Connection,
-    *,
-    allow_deletes: bool,
-    review: Review,
-    listener_for: ListenerFor,
-    snapshots: Path | None = None,
-    part: Part = WHOLE,
+    config: Config, connection: Connection, *, gate: Gate, part: Part = WHOLE
 ) -> Report | None:
-    """Plan, let `review` show and confirm the plan (False: stop), then apply it. An unsafe
-    plan, or one a policy denies, is refused before anyone is asked; an empty one is shown,
-    never applied. A local sandbox is locked for the whole run."""
+    """Plan, let `gate.review` show and confirm the plan (False: stop), then apply it. An
+    unsafe plan, or one a policy denies, is refused before anyone is asked; an empty one is
+    shown, never applied. A local sandbox is locked for the whole run."""
     with exclusive(connection.target):
         saved, live = await _planned(config, connection, part=part)
-        gate = Gate(allow_deletes, review, listener_for, snapshots)
         return await _reviewed_apply(saved, live, connection, gate)
 
 
 @dataclass(frozen=True)
 class Gate:
     """What stands between a fresh plan and the org: the deletes allowed, the review, the
-    progress, and where the snapshot goes."""
+    progress, where the snapshot goes, and whether each step is re-checked."""
 
     allow_deletes: bool
     review: Review
     listener_for: ListenerFor
     snapshots: Path | None
+    recheck: bool = True
 
 
 async def _reviewed_apply(
@@ -308,6 +308,7 @@ async def _reviewed_apply(
         verify=False,
         snapshots=gate.snapshots,
         live=live,
+        recheck=gate.recheck,
     )
 
 
@@ -340,11 +341,12 @@ async def rollback(
     review: Review,
     listener_for: ListenerFor,
     snapshots: Path | None = None,
+    recheck: bool = True,
 ) -> Report | None:
     """Plan the way back to a snapshot, let `review` confirm it, apply it (itself after a
     snapshot of its own, so a rollback can be rolled back)."""
     saved, live = await _rollback_planned(text, source, connection)
-    gate = Gate(allow_deletes, review, listener_for, snapshots)
+    gate = Gate(allow_deletes, review, listener_for, snapshots, recheck)
     return await _reviewed_apply(saved, live, connection, gate)
 
 

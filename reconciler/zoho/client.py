@@ -166,6 +166,15 @@ class ZohoClient:
         params = {"include": wire.INCLUDE_CRITERIA} if include_criteria else {}
         return await self.requests.pages(TERRITORIES, "territories", params)
 
+    async def territories_by_id(self, ids: Sequence[str]) -> list[Json]:
+        """The territories with these ids that still exist, criteria included: one call per
+        100 ids (a deleted one is simply not in the answer)."""
+        found: list[Json] = []
+        for chunk in limits.chunks(ids, limits.TERRITORY_IDS_PER_GET):
+            params = {"ids": ",".join(chunk), "include": wire.INCLUDE_CRITERIA}
+            found += await self.requests.pages(TERRITORIES, "territories", params, per_page=None)
+        return found
+
     async def associated_user_counts(self) -> list[Json]:
         template = TERRITORIES + "/actions/associated_users_count"
         return await self.requests.pages(template, "associated_users_count")
