@@ -153,6 +153,36 @@ def test_two_applies_at_once_one_exits_1_naming_what_the_other_changed(tmp_path:
                 assert result.exit_code == (0 if now == WANTED[name] else 2), result.stderr
 
 
+@pytest.mark.served
+def test_two_apply_commands_at_once_one_exits_1_naming_what_the_other_changed(tmp_path: Path):
+    """Two `reconciler apply PATH --auto-approve` processes against a served sandbox, each
+    planning from the org as it was. However the machine schedules them, they overlap: the
+    sandbox holds the first write of either until the other writes too (`hold_writes`), so
+    each has planned and re-checked before either has written. At least one exits 1 naming
+    what the other changed; a following `plan` tells the truth."""
+    paths = configs(tmp_path)
+    settings = SandboxSettings(latency_s=0.02, rule_recompute_s=0.05)
+    with Sandbox(tmp_path / "org.sqlite3", settings=settings) as sandbox:
+        with serve_in_thread(sandbox) as base:
+            env = environment(base, tmp_path / "unused.sqlite3")
+            assert cli(env, "apply", str(paths["base"]), "--auto-approve").exit_code == 0
+            sandbox.faults.hold_writes(parties=2, timeout_s=240)
+            names = ("mine", "theirs")
+            both = [reconciler(env, "apply", str(paths[n]), "--auto-approve") for n in names]
+            outcomes = [(p.communicate(timeout=300), p.returncode) for p in both]
+            assert sandbox.faults.met == 1  # they overlapped: both were writing at once
+            failed = [out for (out, err), code in outcomes if code == 1]
+            assert failed and all(code in (0, 1) for _, code in outcomes), outcomes
+            for printed in failed:
+                assert "changed by someone else during this apply:" in printed, printed
+                named = [line for line in printed.splitlines() if line.startswith("  - ")]
+                assert named and all("`West`" in n or "Accounts" in n for n in named), printed
+            now = west(sandbox)
+            for name in ("mine", "theirs"):
+                result = cli(env, "plan", str(paths[name]), "--detailed-exitcode")
+                assert result.exit_code == (0 if now == WANTED[name] else 2), result.stderr
+
+
 def cli(env: dict[str, str], *args: str) -> Result:
     served = ["--allow-custom-domain"] if "ZOHO_API_DOMAIN" in env else []
     return CliRunner().invoke(main, [*args, *served], env=env)

@@ -1,7 +1,7 @@
 """The request pipeline shared by both ways in, in Zoho's order of checks:
 
-route (404 / 400 bad method) -> concurrency gate (429) -> latency -> injected faults ->
-token (401) -> scope (401) -> credits (429) -> feature switch -> handler -> log.
+route (404 / 400 bad method) -> concurrency gate (429) -> latency -> held writes -> injected
+faults -> token (401) -> scope (401) -> credits (429) -> feature switch -> handler -> log.
 
 The handler and the log entry commit together; a request-level error rolls the handler's
 writes back. Nothing a client sends can raise out of here: a bug becomes Zoho's 500."""
@@ -123,6 +123,8 @@ async def handle(sb: Sandbox, req: Request) -> Outcome:
             return _finish(sb, req, match, too_many_in_flight().reply())
         if sb.settings.latency_s:
             await asyncio.sleep(sb.settings.latency_s)
+        if match.route.write:
+            await sb.faults.meet(req.headers.get("authorization", ""))
         return _api(sb, req, match, in_flight)
 
 

@@ -1,5 +1,6 @@
 """Fault injection for tests and benchmarks: fail or drop the Nth call (or the Nth write), a
-chosen endpoint, or a random share of calls with a seed.
+chosen endpoint, or a random share of calls with a seed; or hold writes until several callers
+write at once (two applies started apart made to overlap).
 
 "Nth" counts from when the fault is armed: `fail_nth_call(1)` fails the very next API call.
 Only CRM API calls are counted; the token endpoint can still be targeted by `*_endpoint`.
@@ -8,9 +9,11 @@ client cannot know whether its write happened, which is what a re-run must survi
 
 from __future__ import annotations
 
+import asyncio
 import random
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
 DEFAULT_ERRORS = {
@@ -50,6 +53,16 @@ class _Armed:
         return self.countdown == 0
 
 
+@dataclass
+class _Meeting:
+    """Writes wait here until `parties` different callers have one waiting (or the deadline)."""
+
+    parties: int
+    deadline: float
+    callers: set[str] = field(default_factory=set)
+    open: bool = False
+
+
 def error_fault(status: int, code: str | None, message: str | None) -> Fault:
     default_code, default_message = DEFAULT_ERRORS.get(status, DEFAULT_ERRORS[500])
     return Fault(status=status, code=code or default_code, message=message or default_message)
@@ -62,6 +75,8 @@ class Faults:
         self._lock = threading.Lock()
         self._armed: list[_Armed] = []
         self._random: tuple[random.Random, float, Fault] | None = None
+        self._meeting: _Meeting | None = None
+        self.met = 0  # meetings that opened because every party came (not by the deadline)
 
     def _arm(self, armed: _Armed) -> None:
         if armed.countdown is not None and armed.countdown < 1:
@@ -117,10 +132,38 @@ class Faults:
         with self._lock:
             self._random = (random.Random(seed), rate, error_fault(status, code, message))
 
+    def hold_writes(self, parties: int = 2, timeout_s: float = 60.0) -> None:
+        """Hold every write until writes of `parties` different callers (access tokens) are
+        waiting together, then let all go, once: clients started apart are made to overlap
+        at their first write. After `timeout_s` the writes go anyway."""
+        if parties < 1:
+            raise ValueError("parties counts from 1")
+        with self._lock:
+            self._meeting = _Meeting(parties, time.monotonic() + timeout_s)
+
+    async def meet(self, caller: str) -> None:
+        """Wait at the meeting `hold_writes` armed, if any (the pipeline calls this for each
+        write, after the latency)."""
+        with self._lock:
+            meeting = self._meeting
+            if meeting is None:
+                return
+            meeting.callers.add(caller)
+            if len(meeting.callers) >= meeting.parties:
+                meeting.open, self._meeting = True, None
+                self.met += 1
+        while not meeting.open and time.monotonic() < meeting.deadline:
+            await asyncio.sleep(0.01)
+        with self._lock:
+            meeting.open = True
+            if self._meeting is meeting:
+                self._meeting = None
+
     def clear(self) -> None:
         with self._lock:
             self._armed.clear()
             self._random = None
+            self._meeting = None
 
     def pick(self, method: str, paths: tuple[str, ...], counted: bool, write: bool) -> Fault | None:
         """The fault for this call, if any; every armed counter sees every counted call."""
