@@ -1,0 +1,129 @@
+"""`python -m bench.recheck [--fast]`: what re-checking each step just before it writes costs
+(reconciler/apply/recheck.py), on the reference org's 10% reorg (`--fast`: a tiny org, in
+seconds).
+
+The reference org is rolled out, then its reorg (`bench.orgs.reorg`) is applied as `apply
+plan.json` does, twice from the same starting org: with the re-check (the default) and
+without (`--no-recheck`). Counted through reconciler's own client: the apply's calls (the
+check before the first write, the steps, the read-back after the last), the re-check's reads,
+the ready sets that shared them, and the re-check's bound: for each ready set, the fewest calls
+that read again what its steps write first (`recheck.Sizes.calls`; the formula is in that
+module's docstring). In-process, with no recomputation window, so that no poll or retry is
+counted: the figures are calls (a poll of a module's recomputation after its default changed
+is left out: its count depends on timing), not time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from dataclasses import dataclass
+
+from bench.generate import FAST, REFERENCE, Size, generate
+from bench.orgs import reorg
+from reconciler.apply.recheck import Recheck
+from reconciler.apply.run import execute
+from reconciler.cli import workflow
+from reconciler.cli.target import sandbox_target
+from reconciler.config.load import Config
+from reconciler.live import read
+from reconciler.model import OrgState
+from reconciler.sandbox import Sandbox, SandboxSettings
+from reconciler.sandbox.seed import Seed
+from reconciler.zoho.client import ZohoClient
+
+
+@dataclass(frozen=True)
+class Applied:
+    """One apply of the reorg: its calls, and those of the re-check (0 without it)."""
+
+    steps: int
+    calls: int
+    rechecks: int
+    sets: int
+    bound: int
+    ok: bool
+
+
+@dataclass(frozen=True)
+class Result:
+    size: str
+    without: Applied
+    with_recheck: Applied
+
+
+async def run(size: Size) -> Result:
+    generated = generate(size)
+    seed = Seed.model_validate(generated.seed)
+    wanted = reorg(generated.desired)
+    without = await _apply(seed, generated.desired, wanted, recheck=False)
+    with_recheck = await _apply(seed, generated.desired, wanted, recheck=True)
+    return Result(size.label, without, with_recheck)
+
+
+async def _apply(seed: Seed, start: OrgState, wanted: OrgState, *, recheck: bool) -> Applied:
+    settings = SandboxSettings(rule_recompute_s=0.0)
+    with Sandbox(seed=seed, settings=settings) as sandbox:
+        target = sandbox_target(sandbox=sandbox)
+        async with ZohoClient.for_target(target) as client:
+            connection = workflow.Connection(target, client)
+            rollout = await workflow.make_plan(_config(start), connection)
+            await workflow.apply_saved(
+                rollout, connection, allow_deletes=True, verify=False, recheck=False
+            )
+            saved = await workflow.make_plan(_config(wanted), connection)
+            before = client.stats.total - client.stats.polls
+            live = await read(client, saved.scope)  # the check before the first write
+            checks = Recheck(client, saved.plan, live) if recheck else None
+            gets = _gets(client)
+            report = await execute(saved.plan, client, recheck=checks)
+            rechecks = _gets(client) - gets
+            await read(client, saved.scope)  # the read-back after the last write
+            return Applied(
+                steps=len(saved.plan.steps),
+                calls=client.stats.total - client.stats.polls - before,
+                rechecks=rechecks,
+                sets=checks.sets if checks else 0,
+                bound=checks.calls if checks else 0,
+                ok=report.ok,
+            )
+
+
+def _config(state: OrgState) -> Config:
+    return Config(state=state, sources={}, files=())
+
+
+def _gets(client: ZohoClient) -> int:
+    """Reads so far, without the polls of a module's recomputation (its timing's, not the
+    re-check's)."""
+    reads = sum(n for call, n in client.stats.calls.items() if call.startswith("GET "))
+    return reads - client.stats.polls
+
+
+def table(results: list[Result]) -> str:
+    lines = [
+        "| org | steps | apply calls without / with the re-check | re-check reads / bound "
+        "| ready sets |",
+        "|---|---|---|---|---|",
+    ]
+    for r in results:
+        w = r.with_recheck
+        lines.append(
+            f"| {r.size} | {w.steps} | {r.without.calls} / {w.calls} "
+            f"| {w.rechecks} / {w.bound} | {w.sets} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.recheck", description=(__doc__ or "").split("\n")[0]
+    )
+    parser.add_argument("--fast", action="store_true", help="a tiny org, in seconds")
+    args = parser.parse_args(argv)
+    result = asyncio.run(run(FAST if args.fast else REFERENCE))
+    print(table([result]), end="")
+
+
+if __name__ == "__main__":
+    main()
