@@ -124,3 +124,18 @@ def test_the_drift_benchmark_runs_and_meets_its_bound() -> None:
     assert result.calls - result.polls == result.bound
     assert result.downloads == 1 and result.polls == 5
     assert "| fast | 3 / 3 |" in drift.table([result], 30.0)
+
+
+def test_the_recheck_benchmark_runs_and_meets_its_bound() -> None:
+    """The re-check's reads are exactly its formula's, and the only calls it adds."""
+    from bench import recheck
+
+    result = asyncio.run(recheck.run(FAST))
+    with_it, without = result.with_recheck, result.without
+    assert with_it.ok and without.ok
+    assert (without.rechecks, without.sets) == (0, 0)
+    assert with_it.rechecks == with_it.bound > 0 and with_it.sets >= 1
+    assert with_it.calls - without.calls == with_it.rechecks
+    assert f"| fast | {with_it.steps} | {without.calls} / {with_it.calls} |" in recheck.table(
+        [result]
+    )
