@@ -190,3 +190,44 @@ def test_no_recheck_reads_nothing_between_the_writes(tmp_path: Path) -> None:
             between[flags] = sum(not e["write"] for e in log[writes[0] : writes[-1]])
     assert between[("--no-recheck",)] == 0
     assert between[()] > 0
+
+
+async def planned(org: Org, text: str) -> tuple[Plan, Recheck]:
+    """The plan for `text`, and a re-check against the org as it is now (the check before
+    the first write)."""
+    saved = await org.plan(yaml(text))
+    return saved.plan, Recheck(org.client, saved.plan, await read(org.client, saved.scope))
+
+
+def refusals(report: Report) -> list[str]:
+    return [s.message or "" for s in report.steps if s.code == CHANGED]
+
+
+@pytest.mark.anyio
+async def test_a_territory_someone_else_deleted_is_not_written() -> None:
+    async with open_org(SandboxSettings(rule_recompute_s=0)) as org:
+        await org.converge(yaml(BASE))
+        plan, checks = await planned(org, BASE.replace(f"users: [{AMY}]", f"users: [{AMY}, {BOB}]"))
+        west, root = await org.territory_id("West"), await org.territory_id("Zylker")
+        await org.client.transfer_and_delete_territories([{"id": west, "transfer_to_id": root}])
+        report = await execute(plan, org.client, recheck=checks)
+        assert refusals(report) == [
+            "changed by someone else during this apply: territory `West` was removed"
+        ]
+        assert report.interference == ("territory `West` was removed",)
+
+
+@pytest.mark.anyio
+async def test_a_rule_someone_else_added_stops_the_create_of_another() -> None:
+    async with open_org(SandboxSettings(rule_recompute_s=0)) as org:
+        await org.converge(yaml(BASE))
+        three = "    - {name: Rule three, from: {role: EMEA Sales}, to: {group: Finance}}\n"
+        plan, checks = await planned(org, BASE + three)
+        assert [s.action for s in plan.steps] == [Action.create_rule]
+        four = three.replace("three", "four").replace("Finance", "Sales Operations")
+        await org.converge(yaml(BASE + four))
+        report = await execute(plan, org.client, recheck=checks)
+        assert refusals(report) == [
+            "changed by someone else during this apply: sharing rule `Rule four` (Accounts) "
+            "was added"
+        ]

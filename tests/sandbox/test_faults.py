@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 import pytest
 
 from reconciler.sandbox import Sandbox
+from reconciler.sandbox.faults import Faults
 from tests.sandbox.conftest import FakeClock, Org, make_client
 
 pytestmark = pytest.mark.anyio
@@ -154,3 +156,25 @@ async def test_two_faults_on_one_call_take_turns(
     sandbox.faults.fail_nth_call(1, status=429)
     statuses = [(await client.get("/crm/v8/org")).status_code for _ in range(3)]
     assert statuses == [500, 429, 200]
+
+
+async def test_held_writes_go_together_once_every_party_writes() -> None:
+    """Two callers' first writes meet: neither goes before the other has come; then the
+    hold is gone. Alone, a caller waits only until the deadline."""
+    faults = Faults()
+    with pytest.raises(ValueError):
+        faults.hold_writes(parties=0)
+    faults.hold_writes(parties=2, timeout_s=60)
+    waiting = [asyncio.create_task(faults.meet("Zoho-oauthtoken a")) for _ in range(2)]
+    await asyncio.sleep(0.05)
+    assert not any(w.done() for w in waiting)  # one caller's writes wait for the other's
+    await asyncio.wait_for(faults.meet("Zoho-oauthtoken b"), 5)
+    await asyncio.wait_for(asyncio.gather(*waiting), 5)
+    assert faults.met == 1
+    faults.hold_writes(parties=2, timeout_s=0.05)
+    await asyncio.wait_for(faults.meet("Zoho-oauthtoken a"), 5)  # the deadline let it go
+    await faults.meet("Zoho-oauthtoken b")  # nothing armed any more
+    assert faults.met == 1
+    faults.hold_writes(parties=2)
+    faults.clear()
+    await asyncio.wait_for(faults.meet("Zoho-oauthtoken a"), 5)
