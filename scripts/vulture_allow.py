@@ -26,7 +26,7 @@ _.as_dict
 
 # The sandbox's controls, driven by tests and benchmarks (faults, tokens, features, stats).
 _.fail_nth_write, _.drop_nth_write, _.drop_endpoint, _.configure, _.issue_token
-_.set_territory_management, _.reset_stats
+_.set_territory_management, _.reset_stats, _.hold_writes, _.met
 
 # Policy checks and snapshot ids: pydantic fields read by name from YAML (getattr over
 # POLICY_CHECKS) and written into the snapshot file for people and tools.

@@ -1,8 +1,8 @@
 """Two applies at once. Zoho has no lock, so two plans made from the same org state and
 applied together could each overwrite the other; the later one's manager and default win and
 a territory ends with the union of both member lists, matching neither configuration. Each
-apply re-reads what its plan touched after its last write, so at least one exits 1 naming
-the objects the other changed; a following `plan` then tells the truth. On the local sandbox a
+apply re-reads what a step writes just before it, and what its plan touched after its last
+write, so at least one exits 1 naming the objects the other changed; a following `plan` then tells the truth. On the local sandbox a
 lock makes a second apply wait for the first."""
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -121,36 +123,38 @@ def said(outcome: Report | StalePlan) -> str:
     return printed.getvalue()
 
 
-@pytest.mark.served
-def test_two_applies_at_once_one_exits_1_naming_what_the_other_changed(tmp_path: Path):
-    """Both start together over a slow network, so both re-read the org before either writes:
-    the check before the first write passes for both, and only the read-back after the last
-    write can see the other's changes."""
+@contextmanager
+def served_base(
+    tmp_path: Path, latency_s: float
+) -> Iterator[tuple[Sandbox, dict[str, str], dict[str, Path]]]:
+    """An org served on 127.0.0.1 with the base configuration applied: the sandbox, the
+    environment that reaches it, and the configurations."""
     paths = configs(tmp_path)
-    settings = SandboxSettings(latency_s=0.05, rule_recompute_s=0.05)
+    settings = SandboxSettings(latency_s=latency_s, rule_recompute_s=0.05)
     with Sandbox(tmp_path / "org.sqlite3", settings=settings) as sandbox:
         with serve_in_thread(sandbox) as base:
             env = environment(base, tmp_path / "unused.sqlite3")
             assert cli(env, "apply", str(paths["base"]), "--auto-approve").exit_code == 0
-            plans = [tmp_path / "mine.json", tmp_path / "theirs.json"]
-            for name, plan in zip(("mine", "theirs"), plans, strict=True):
-                assert cli(env, "plan", str(paths[name]), "--out", str(plan)).exit_code == 0
+            yield sandbox, env, paths
 
-            async def both() -> list[Report | StalePlan]:
-                return list(await asyncio.gather(*(apply_file(env, plan) for plan in plans)))
 
-            outcomes = asyncio.run(both())
-            failed = [said(o) for o in outcomes if isinstance(o, StalePlan) or not o.ok]
-            assert failed, [said(o) for o in outcomes]
-            for printed in failed:
-                assert "changed by someone else during this apply:" in printed, printed
-                # only what both plans change can have been changed by the other
-                named = [line for line in printed.splitlines() if line.startswith("  - ")]
-                assert named and all("`West`" in n or "Accounts" in n for n in named), printed
-            now = west(sandbox)
-            for name in ("mine", "theirs"):
-                result = cli(env, "plan", str(paths[name]), "--detailed-exitcode")
-                assert result.exit_code == (0 if now == WANTED[name] else 2), result.stderr
+@pytest.mark.served
+def test_two_applies_at_once_one_exits_1_naming_what_the_other_changed(tmp_path: Path):
+    """Both start together over a slow network, so both re-read the org before either writes:
+    the check before the first write passes for both, and the re-check before a step or the
+    read-back after the last write sees the other's changes."""
+    with served_base(tmp_path, latency_s=0.05) as (sandbox, env, paths):
+        plans = [tmp_path / "mine.json", tmp_path / "theirs.json"]
+        for name, plan in zip(("mine", "theirs"), plans, strict=True):
+            assert cli(env, "plan", str(paths[name]), "--out", str(plan)).exit_code == 0
+
+        async def both() -> list[Report | StalePlan]:
+            return list(await asyncio.gather(*(apply_file(env, plan) for plan in plans)))
+
+        outcomes = asyncio.run(both())
+        failed = [said(o) for o in outcomes if isinstance(o, StalePlan) or not o.ok]
+        assert failed, [said(o) for o in outcomes]
+        told_the_truth(failed, sandbox, env, paths)
 
 
 @pytest.mark.served
@@ -160,27 +164,30 @@ def test_two_apply_commands_at_once_one_exits_1_naming_what_the_other_changed(tm
     sandbox holds the first write of either until the other writes too (`hold_writes`), so
     each has planned and re-checked before either has written. At least one exits 1 naming
     what the other changed; a following `plan` tells the truth."""
-    paths = configs(tmp_path)
-    settings = SandboxSettings(latency_s=0.02, rule_recompute_s=0.05)
-    with Sandbox(tmp_path / "org.sqlite3", settings=settings) as sandbox:
-        with serve_in_thread(sandbox) as base:
-            env = environment(base, tmp_path / "unused.sqlite3")
-            assert cli(env, "apply", str(paths["base"]), "--auto-approve").exit_code == 0
-            sandbox.faults.hold_writes(parties=2, timeout_s=240)
-            names = ("mine", "theirs")
-            both = [reconciler(env, "apply", str(paths[n]), "--auto-approve") for n in names]
-            outcomes = [(p.communicate(timeout=300), p.returncode) for p in both]
-            assert sandbox.faults.met == 1  # they overlapped: both were writing at once
-            failed = [out for (out, err), code in outcomes if code == 1]
-            assert failed and all(code in (0, 1) for _, code in outcomes), outcomes
-            for printed in failed:
-                assert "changed by someone else during this apply:" in printed, printed
-                named = [line for line in printed.splitlines() if line.startswith("  - ")]
-                assert named and all("`West`" in n or "Accounts" in n for n in named), printed
-            now = west(sandbox)
-            for name in ("mine", "theirs"):
-                result = cli(env, "plan", str(paths[name]), "--detailed-exitcode")
-                assert result.exit_code == (0 if now == WANTED[name] else 2), result.stderr
+    with served_base(tmp_path, latency_s=0.02) as (sandbox, env, paths):
+        sandbox.faults.hold_writes(parties=2, timeout_s=240)
+        names = ("mine", "theirs")
+        both = [reconciler(env, "apply", str(paths[n]), "--auto-approve") for n in names]
+        outcomes = [(p.communicate(timeout=300), p.returncode) for p in both]
+        assert sandbox.faults.met == 1  # they overlapped: both were writing at once
+        failed = [out for (out, err), code in outcomes if code == 1]
+        assert failed and all(code in (0, 1) for _, code in outcomes), outcomes
+        told_the_truth(failed, sandbox, env, paths)
+
+
+def told_the_truth(
+    failed: list[str], sandbox: Sandbox, env: dict[str, str], paths: dict[str, Path]
+) -> None:
+    """Each failed apply named only what both plans change (all the other can have changed),
+    and `plan` of either configuration now shows whether the org is as it says."""
+    for printed in failed:
+        assert "changed by someone else during this apply:" in printed, printed
+        named = [line for line in printed.splitlines() if line.startswith("  - ")]
+        assert named and all("`West`" in n or "Accounts" in n for n in named), printed
+    now = west(sandbox)
+    for name in ("mine", "theirs"):
+        result = cli(env, "plan", str(paths[name]), "--detailed-exitcode")
+        assert result.exit_code == (0 if now == WANTED[name] else 2), result.stderr
 
 
 def cli(env: dict[str, str], *args: str) -> Result:
