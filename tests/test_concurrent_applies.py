@@ -2,8 +2,8 @@
 applied together could each overwrite the other; the later one's manager and default win and
 a territory ends with the union of both member lists, matching neither configuration. Each
 apply re-reads what a step writes just before it, and what its plan touched after its last
-write, so at least one exits 1 naming the objects the other changed; a following `plan` then tells the truth. On the local sandbox a
-lock makes a second apply wait for the first."""
+write, so at least one exits 1 naming the objects the other changed; a following `plan` then
+tells the truth. On the local sandbox a lock makes a second apply wait for the first."""
 
 from __future__ import annotations
 

@@ -231,3 +231,33 @@ async def test_a_rule_someone_else_added_stops_the_create_of_another() -> None:
             "changed by someone else during this apply: sharing rule `Rule four` (Accounts) "
             "was added"
         ]
+
+
+@pytest.mark.anyio
+async def test_a_child_this_apply_moved_by_deleting_its_parent_is_not_called_changed() -> None:
+    """A transfer-and-delete moves the deleted territory's children to its heir; a later
+    step that writes such a child must not take that for someone else's change. (The
+    planner moves children out before deleting their parent; it deletes first only when
+    the org would otherwise pass Zoho's cap, the order forced here.)"""
+    before = "version: 1\nterritories:\n  name: Zylker\n  children:\n" + (
+        "    - {name: P, children: [{name: C}]}\n"
+    )
+    after = (
+        "version: 1\nterritories:\n  name: Zylker\n  children:\n    - {name: C, description: x}\n"
+    )
+    async with open_org(SandboxSettings(rule_recompute_s=0)) as org:
+        await org.converge(yaml(before))
+        plan, checks = await planned(org, after)
+        update, delete = plan.steps
+        assert (update.action, delete.action, delete.after) == (
+            Action.update_territories,
+            Action.delete_territories,
+            (update.id,),
+        )
+        steps = (
+            delete.model_copy(update={"after": ()}),
+            update.model_copy(update={"after": (delete.id,)}),
+        )
+        report = await execute(plan.model_copy(update={"steps": steps}), org.client, recheck=checks)
+        assert report.ok, failures(report)
+        assert (await org.plan(yaml(after))).plan.empty

@@ -9,8 +9,9 @@ with the plan's fingerprints. A step whose object changed is not sent: it fails 
 object, and the steps that wait on it are skipped.
 
 Only an object's first write in this apply is checked: once a step of this apply has started
-writing it, the plan's fingerprint no longer describes it, and the read-back after the last
-write (`plan/verify.py`) covers the rest. For a list (of territories, of a module's rules)
+writing it (or a transfer-and-delete has moved it, as a child of a deleted territory), the
+plan's fingerprint no longer describes it, and the read-back after the last write
+(`plan/verify.py`) covers the rest. For a list (of territories, of a module's rules)
 only additions count, since this apply's own renames and deletes change it too.
 
 Steps that become ready at the same moment share one re-read, by the cheapest calls for what
@@ -40,9 +41,9 @@ from typing import Any, Protocol
 from reconciler import limits
 from reconciler.errors import Rejected
 from reconciler.live import Reader
-from reconciler.model import OrgState, Territory
+from reconciler.model import OrgState, Territory, name_key
 from reconciler.plan.build import Fingerprint, Plan, fingerprints
-from reconciler.plan.steps import Step
+from reconciler.plan.steps import DeleteTerritories, Step
 from reconciler.plan.trust import written
 from reconciler.zoho import wire
 
@@ -129,7 +130,21 @@ class Recheck:
         for key in keys:
             found += await self._verdicts[key]
         self.found += [f for f in found if f not in self.found]
+        if not found and isinstance(step, DeleteTerritories):
+            self._orphans(step)
         return found
+
+    def _orphans(self, step: DeleteTerritories) -> None:
+        """A transfer-and-delete moves the territory's remaining children to its heir: this
+        apply has changed them, so a later step that writes one is not held to the plan's
+        fingerprint (the read-back checks it)."""
+        gone = {name_key(item.territory.name) for item in step.items}
+        loop = asyncio.get_running_loop()
+        for child in self.live.territories or ():
+            key = f"territory:{child.id}"
+            if child.parent and name_key(child.parent) in gone and key not in self._verdicts:
+                self._verdicts[key] = loop.create_future()
+                self._verdicts[key].set_result([])
 
     def _gather(self, keys: list[str]) -> None:
         """Add `keys` to the ready set being gathered; the first starts its re-read, which
