@@ -8,15 +8,17 @@ without (`--no-recheck`). Counted through reconciler's own client: the apply's c
 check before the first write, the steps, the read-back after the last), the re-check's reads,
 the ready sets that shared them, and the re-check's bound: for each ready set, the fewest calls
 that read again what its steps write first (`recheck.Sizes.calls`; the formula is in that
-module's docstring). In-process, with no recomputation window, so that no poll or retry is
-counted: the figures are calls (a poll of a module's recomputation after its default changed
-is left out: its count depends on timing), not time.
+module's docstring). In-process, at the same latency per call as `python -m bench` (100 ms;
+`--fast`: 2 ms), with no recomputation window: the calls leave out the polls of a module's
+recomputation after its default changed (their count depends on timing); the apply's wall
+time is measured too.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import time
 from dataclasses import dataclass
 
 from bench.generate import FAST, REFERENCE, Size, generate
@@ -43,6 +45,7 @@ class Applied:
     sets: int
     bound: int
     ok: bool
+    seconds: float
 
 
 @dataclass(frozen=True)
@@ -52,17 +55,19 @@ class Result:
     with_recheck: Applied
 
 
-async def run(size: Size) -> Result:
+async def run(size: Size, latency: float) -> Result:
     generated = generate(size)
     seed = Seed.model_validate(generated.seed)
     wanted = reorg(generated.desired)
-    without = await _apply(seed, generated.desired, wanted, recheck=False)
-    with_recheck = await _apply(seed, generated.desired, wanted, recheck=True)
+    settings = SandboxSettings(rule_recompute_s=0.0, latency_s=latency)
+    without = await _apply(seed, settings, generated.desired, wanted, recheck=False)
+    with_recheck = await _apply(seed, settings, generated.desired, wanted, recheck=True)
     return Result(size.label, without, with_recheck)
 
 
-async def _apply(seed: Seed, start: OrgState, wanted: OrgState, *, recheck: bool) -> Applied:
-    settings = SandboxSettings(rule_recompute_s=0.0)
+async def _apply(
+    seed: Seed, settings: SandboxSettings, start: OrgState, wanted: OrgState, *, recheck: bool
+) -> Applied:
     with Sandbox(seed=seed, settings=settings) as sandbox:
         target = sandbox_target(sandbox=sandbox)
         async with ZohoClient.for_target(target) as client:
@@ -72,13 +77,14 @@ async def _apply(seed: Seed, start: OrgState, wanted: OrgState, *, recheck: bool
                 rollout, connection, allow_deletes=True, verify=False, recheck=False
             )
             saved = await workflow.make_plan(_config(wanted), connection)
-            before = client.stats.total - client.stats.polls
+            before, started = client.stats.total - client.stats.polls, time.monotonic()
             live = await read(client, saved.scope)  # the check before the first write
             checks = Recheck(client, saved.plan, live) if recheck else None
             gets = _gets(client)
             report = await execute(saved.plan, client, recheck=checks)
             rechecks = _gets(client) - gets
             await read(client, saved.scope)  # the read-back after the last write
+            seconds = time.monotonic() - started
             return Applied(
                 steps=len(saved.plan.steps),
                 calls=client.stats.total - client.stats.polls - before,
@@ -86,6 +92,7 @@ async def _apply(seed: Seed, start: OrgState, wanted: OrgState, *, recheck: bool
                 sets=checks.sets if checks else 0,
                 bound=checks.calls if checks else 0,
                 ok=report.ok,
+                seconds=seconds,
             )
 
 
@@ -103,14 +110,15 @@ def _gets(client: ZohoClient) -> int:
 def table(results: list[Result]) -> str:
     lines = [
         "| org | steps | apply calls without / with the re-check | re-check reads / bound "
-        "| ready sets |",
-        "|---|---|---|---|---|",
+        "| ready sets | apply wall time without / with |",
+        "|---|---|---|---|---|---|",
     ]
     for r in results:
         w = r.with_recheck
         lines.append(
             f"| {r.size} | {w.steps} | {r.without.calls} / {w.calls} "
-            f"| {w.rechecks} / {w.bound} | {w.sets} |"
+            f"| {w.rechecks} / {w.bound} | {w.sets} "
+            f"| {r.without.seconds:.1f} s / {w.seconds:.1f} s |"
         )
     return "\n".join(lines) + "\n"
 
@@ -121,7 +129,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--fast", action="store_true", help="a tiny org, in seconds")
     args = parser.parse_args(argv)
-    result = asyncio.run(run(FAST if args.fast else REFERENCE))
+    fast = args.fast
+    result = asyncio.run(run(FAST if fast else REFERENCE, 0.002 if fast else 0.1))
     print(table([result]), end="")
 
 
