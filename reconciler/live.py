@@ -89,8 +89,8 @@ async def read(client: Reader, scope: Scope) -> OrgState:
     users only to be named by email."""
     org = await client.get_org()
     roles, groups = _Once(client.list_roles), _Once(client.list_groups)
-    parts = await _all(
-        _all(
+    parts = await concurrently(
+        concurrently(
             _ahead(client.list_users("AllUsers")),
             client.current_user() if scope.territories else _none(),
         ),
@@ -127,7 +127,7 @@ async def _none() -> None:
     return None
 
 
-async def _all(*work: Coroutine[Any, Any, Any]) -> list[Any]:
+async def concurrently(*work: Coroutine[Any, Any, Any]) -> list[Any]:
     """The results of `work`, run concurrently. On the first failure the rest are cancelled
     and that failure is raised as it is: `asyncio.gather` would leave them running against a
     client about to be closed, retrying and logging in vain."""
@@ -153,10 +153,10 @@ class _Listed:
 
 
 async def _territory_listings(client: Reader, scope: Scope) -> _Listed:
-    raw, counts = await _all(client.list_territories(True), client.associated_user_counts())
+    raw, counts = await concurrently(client.list_territories(True), client.associated_user_counts())
     count = dict(wire.user_count(c) for c in counts)
     wanted = [t for t in raw if _needs_members(t, scope) and count.get(wire.ident(t), 0) > 0]
-    members = await _all(*(_member_ids(client, wire.ident(t)) for t in wanted))
+    members = await concurrently(*(_member_ids(client, wire.ident(t)) for t in wanted))
     return _Listed(raw, {wire.ident(t): m for t, m in zip(wanted, members, strict=True)})
 
 
@@ -201,7 +201,7 @@ async def _rules(client: Reader, scope: Scope, roles_: _Once, groups_: _Once) ->
         if modules is not None and len(modules) == 1
         else client.list_sharing_rules(None)
     )
-    roles, groups, raw = await _all(roles_.get(), groups_.get(), listing)
+    roles, groups, raw = await concurrently(roles_.get(), groups_.get(), listing)
     names = {n.id: n.name for n in map(wire.named_from_wire, [*roles, *groups])}
     by_module: dict[str, list[SharingRule]] = {m: [] for m in modules or ()}
     for item in raw:
@@ -222,7 +222,7 @@ class Lists:
 
 
 async def _access(client: Reader, scope: Scope, roles: _Once, groups: _Once) -> Lists:
-    found = await _all(
+    found = await concurrently(
         roles.get() if scope.roles or scope.groups or scope.users else _none(),
         _groups(client, groups) if scope.groups else _none(),
         client.list_profiles() if scope.users else _none(),
@@ -234,7 +234,7 @@ async def _groups(
     client: Reader, groups: _Once
 ) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
     listed = await groups.get()
-    sources = await _all(*(client.list_group_sources(wire.ident(g)) for g in listed))
+    sources = await concurrently(*(client.list_group_sources(wire.ident(g)) for g in listed))
     return list(zip(listed, sources, strict=True))
 
 
@@ -268,7 +268,7 @@ def access_state(state: OrgState, scope: Scope, lists: Lists) -> OrgState:
 
 async def _fields(client: Reader, modules: Iterable[str]) -> dict[str, tuple[str, ...]]:
     names = list(modules)
-    found = await _all(*(client.list_fields(m) for m in names))
+    found = await concurrently(*(client.list_fields(m) for m in names))
     return {m: wire.field_names(f) for m, f in zip(names, found, strict=True)}
 
 

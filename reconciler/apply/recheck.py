@@ -40,7 +40,7 @@ from typing import Any, Protocol
 
 from reconciler import limits
 from reconciler.errors import Rejected
-from reconciler.live import Reader
+from reconciler.live import Reader, concurrently
 from reconciler.model import OrgState, Territory, name_key
 from reconciler.plan.build import Fingerprint, Plan, fingerprints
 from reconciler.plan.steps import DeleteTerritories, Step
@@ -177,7 +177,7 @@ class Recheck:
     async def _now(self, wanted: Wanted) -> tuple[Prints, dict[str, list[str]]]:
         """The fingerprints of what `wanted` names as it is now, and what each list that was
         read holds that the plan did not know of."""
-        parts = await asyncio.gather(
+        parts = await concurrently(
             self._territories(wanted),
             self._defaults() if wanted.defaults else _nothing(),
             *(self._rules(m) for m in wanted.modules),
@@ -202,7 +202,7 @@ class Recheck:
             if wanted.index
             else self.client.territories_by_id(list(wanted.territories))
         )
-        raw, *ids = await asyncio.gather(listing, *(self._member_ids(i) for i in members))
+        raw, *ids = await concurrently(listing, *(self._member_ids(i) for i in members))
         present = {wire.ident(t) for t in raw}
         gone = [i for i, m in zip(members, ids, strict=True) if isinstance(m, Rejected)]
         for ident, got in zip(members, ids, strict=True):
