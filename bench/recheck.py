@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from bench.generate import FAST, REFERENCE, Size, generate
 from bench.orgs import reorg
+from bench.report import markdown_table
 from reconciler.apply.recheck import Recheck
 from reconciler.apply.run import execute
 from reconciler.cli import workflow
@@ -108,19 +109,26 @@ def _gets(client: ZohoClient) -> int:
 
 
 def table(results: list[Result]) -> str:
-    lines = [
-        "| org | steps | apply calls without / with the re-check | re-check reads / bound "
-        "| ready sets | apply wall time without / with |",
-        "|---|---|---|---|---|---|",
+    head = [
+        "org",
+        "steps",
+        "apply calls without / with the re-check",
+        "re-check reads / bound",
+        "ready sets",
+        "apply wall time without / with",
     ]
-    for r in results:
-        w = r.with_recheck
-        lines.append(
-            f"| {r.size} | {w.steps} | {r.without.calls} / {w.calls} "
-            f"| {w.rechecks} / {w.bound} | {w.sets} "
-            f"| {r.without.seconds:.1f} s / {w.seconds:.1f} s |"
-        )
-    return "\n".join(lines) + "\n"
+    rows = [
+        [
+            r.size,
+            str(r.with_recheck.steps),
+            f"{r.without.calls} / {r.with_recheck.calls}",
+            f"{r.with_recheck.rechecks} / {r.with_recheck.bound}",
+            str(r.with_recheck.sets),
+            f"{r.without.seconds:.1f} s / {r.with_recheck.seconds:.1f} s",
+        ]
+        for r in results
+    ]
+    return "\n".join(markdown_table(head, rows)) + "\n"
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -50,7 +50,7 @@ def ratio(value: float, bound: float) -> str:
     return f"{value / bound:.2f}x" if bound else ("1.00x" if not value else "-")
 
 
-def _table(head: list[str], rows: Iterable[list[str]]) -> list[str]:
+def markdown_table(head: list[str], rows: Iterable[list[str]]) -> list[str]:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return lines
@@ -94,7 +94,7 @@ def results_table(results: Results) -> list[str]:
                 f"{terraform.seconds / total:.1f}x" if terraform and total else "-",
             ]
         )
-    return _table(head, rows)
+    return markdown_table(head, rows)
 
 
 def _writes(s: Scenario) -> str:
@@ -143,7 +143,7 @@ def details_table(results: Results) -> list[str]:
         strict = f"{_secs(a.strict_bound)} = {ratio(a.seconds, a.strict_bound)}"
         steps = f"{a.steps} ({a.levels})"
         rows.append([s.name, changes, steps, kinds, str(a.polls), str(a.peak_in_flight), strict])
-    return _table(head, rows)
+    return markdown_table(head, rows)
 
 
 def targets(results: Results) -> list[tuple[str, str, bool | None]]:
@@ -218,7 +218,7 @@ def _wall_of(s: Scenario) -> float:
 
 def targets_table(results: Results) -> list[str]:
     verdict = {True: "met", False: "**missed**", None: "n/a"}
-    return _table(
+    return markdown_table(
         ["target", "measured", "verdict"], ([t, f, verdict[m]] for t, f, m in targets(results))
     )
 
@@ -251,7 +251,7 @@ def scaling_table(results: Results) -> list[str]:
                 f"{s.plan.cpu:.2f} s",
             ]
         )
-    return _table(head, rows)
+    return markdown_table(head, rows)
 
 
 def cpu_table(results: Results) -> list[str]:
@@ -259,7 +259,7 @@ def cpu_table(results: Results) -> list[str]:
     rows = [[name, f"{seconds:.3f} s"] for name, seconds in phases.items()]
     total = sum(v for k, v in phases.items() if k != "imports")
     rows.append(["**plan, without imports**", f"**{total:.3f} s**"])
-    return _table(["phase (CPU time, median of runs)", "seconds"], rows)
+    return markdown_table(["phase (CPU time, median of runs)", "seconds"], rows)
 
 
 def sizes_table(results: Results) -> list[str]:
@@ -283,7 +283,7 @@ def sizes_table(results: Results) -> list[str]:
         ]
         for s in sizes
     ]
-    return _table(head, rows)
+    return markdown_table(head, rows)
 
 
 def machine() -> str:
