@@ -77,10 +77,11 @@ class Org:
         return await workflow.make_plan(config, self.connection)
 
     async def apply(self, config: Config, *, allow_deletes: bool = True) -> Report:
-        """Plan and apply in one go (`apply PATH --auto-approve`)."""
-        saved = await self.plan(config)
+        """Plan and apply in one go (`apply PATH --auto-approve`): against the org the plan
+        was made from, as the command does."""
+        saved, live = await workflow.planned(config, self.connection)
         return await workflow.apply_saved(
-            saved, self.connection, allow_deletes=allow_deletes, verify=False
+            saved, self.connection, allow_deletes=allow_deletes, verify=False, live=live
         )
 
     async def converge(self, config: Config) -> Report:

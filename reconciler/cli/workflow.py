@@ -131,11 +131,11 @@ async def make_plan(
     as drift. With `records` (or `records:`/`realign:` in the configuration) the plan also
     says where the records land and what apply realigns; with a `part`, only that part of
     the change is planned."""
-    saved, _ = await _planned(config, connection, base, records, part)
+    saved, _ = await planned(config, connection, base, records, part)
     return saved
 
 
-async def _planned(
+async def planned(
     config: Config,
     connection: Connection,
     base: BaseConfig | None = None,
@@ -273,7 +273,7 @@ async def apply_config(
     unsafe plan, or one a policy denies, is refused before anyone is asked; an empty one is
     shown, never applied. A local sandbox is locked for the whole run."""
     with exclusive(connection.target):
-        saved, live = await _planned(config, connection, part=part)
+        saved, live = await planned(config, connection, part=part)
         return await _reviewed_apply(saved, live, connection, gate)
 
 
@@ -329,7 +329,7 @@ async def _rollback_planned(
             f"{source} is a snapshot of {meta.target}, but the target is {here.describe()}"
         )
     back = replace(snapshot, state=way_back(snapshot.state, meta, now))
-    return await _planned(back, connection)
+    return await planned(back, connection)
 
 
 async def rollback(
