@@ -155,9 +155,7 @@ def access_changes(domain: str, moved_user: str) -> Changes:
                 action="update",
                 name="Closers",
                 sources_added=(GroupSource(kind=SourceKind.user, name=f"bob@{domain}"),),
-                sources_removed=(
-                    GroupSource(kind=SourceKind.role, name="Old Sales", below=True),
-                ),
+                sources_removed=(GroupSource(kind=SourceKind.role, name="Old Sales", below=True),),
             ),
         ),
         users=(

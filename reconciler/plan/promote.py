@@ -88,13 +88,22 @@ def describe(changes: Changes, canonical: Canonical) -> Iterator[tuple[str, str]
         yield f"user:{email.casefold()}", f"~ user {email}; {fields}"
 
 
-def _territory(change: TerritoryChange, canonical: Canonical) -> str:
-    parts = [f"{SYMBOLS[change.action]} territory {change.name}"]
+def _named(
+    kind: str, change: TerritoryChange | RoleChange | GroupChange, canonical: Canonical
+) -> list[str]:
+    """How a change of a named object starts: the object, its rename and move (groups do
+    not move), the fields it changes and from what."""
+    parts = [f"{SYMBOLS[change.action]} {kind} {change.name}"]
     if change.renamed_from:
         parts.append(f"renamed from {change.renamed_from}")
-    if change.moved_from:
-        parts.append(f"moved from under {change.moved_from}")
-    parts += [_field(f, canonical) for f in change.fields]
+    moved_from = getattr(change, "moved_from", None)
+    if moved_from:
+        parts.append(f"moved from under {moved_from}")
+    return parts + [_field(f, canonical) for f in change.fields]
+
+
+def _territory(change: TerritoryChange, canonical: Canonical) -> str:
+    parts = _named("territory", change, canonical)
     if change.members_dropped:
         dropped = sorted(canonical(e) for e in change.members_dropped)
         parts.append("its members " + ", ".join(dropped))
@@ -116,12 +125,7 @@ def _rule(change: RuleChange) -> str:
 
 
 def _role(change: RoleChange, canonical: Canonical) -> str:
-    parts = [f"{SYMBOLS[change.action]} role {change.name}"]
-    if change.renamed_from:
-        parts.append(f"renamed from {change.renamed_from}")
-    if change.moved_from:
-        parts.append(f"moved from under {change.moved_from}")
-    parts += [_field(f, canonical) for f in change.fields]
+    parts = _named("role", change, canonical)
     if change.users_moved:
         moved = sorted(canonical(e) for e in change.users_moved)
         parts.append(f"its users {', '.join(moved)} to {change.transfer_to}")
@@ -131,10 +135,7 @@ def _role(change: RoleChange, canonical: Canonical) -> str:
 def _group(change: GroupChange, canonical: Canonical) -> str:
     """The sources added are values the configuration sets, but name users: they are
     compared, each through its org's mapping, like a territory's members."""
-    parts = [f"{SYMBOLS[change.action]} group {change.name}"]
-    if change.renamed_from:
-        parts.append(f"renamed from {change.renamed_from}")
-    parts += [_field(f, canonical) for f in change.fields]
+    parts = _named("group", change, canonical)
     added = sorted("+" + _source(s, canonical) for s in change.sources_added)
     removed = sorted("-" + _source(s, canonical) for s in change.sources_removed)
     if added or removed:

@@ -111,6 +111,7 @@ class DirectoryWriter:
                 message = f"the deletion job {job} of user group {group_id} {said}"
                 return ItemResult(ok=False, code=status or "NO_CONTENT", message=message)
             logger.info("apply: group %s is being deleted (job %s: %s)", group_id, job, status)
+            self.session.stats.polls += 1
             await self.session.sleep(wait)
             waited, wait = waited + wait, min(wait * 2, policy.max_delay)
         raise Unavailable(
