@@ -254,3 +254,14 @@ def test_an_unmapped_user_of_users_is_an_error_at_its_line(two: TwoOrgs):
     (two.directory / "org" / "access.yaml").write_text(ACCESS, encoding="utf-8")
     failed = ok(two.invoke("plan", "--env", "sandbox", "org/"), 1)
     assert "org/access.yaml:6:13: error: user `bob@zylker.example` has no mapping" in failed.output
+
+
+def test_diff_of_two_orgs_compares_their_access_through_the_mapping(two: TwoOrgs):
+    (two.directory / "org" / "access.yaml").write_text(ACCESS, encoding="utf-8")
+    ok(two.invoke("apply", "--env", "sandbox", "org/access.yaml", "--auto-approve"))
+    differs = ok(two.invoke("diff", "--env", "sandbox", "--env", "production", "org/access.yaml"))
+    assert "Closers" in differs.stdout and "bob@zylker.example" in differs.stdout
+    assert SANDBOX_DOMAIN not in differs.stdout  # both orgs read in the configuration's terms
+    ok(two.invoke("apply", "--env", "production", "org/access.yaml", "--auto-approve"))
+    same = ok(two.invoke("diff", "--env", "sandbox", "--env", "production", "org/access.yaml"))
+    assert "No changes." in same.stdout
