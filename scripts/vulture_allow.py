@@ -15,6 +15,7 @@ data_centre  # Target: which data centre, for callers that show it
 
 # Overrides of framework hooks (click, ruamel, uvicorn, sqlite3, httpx).
 _.format_commands, _.preserve_quotes, _.should_exit, _.row_factory, _.handle_async_request
+_.brace_single_entry_mapping_in_flow_sequence  # ruamel: `[{name: A}]` in flow lists
 
 # Context-manager protocol arguments.
 trace, tb
