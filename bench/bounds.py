@@ -17,6 +17,10 @@ Writes: the fewest calls the endpoints' batch sizes allow (REFERENCE §11)::
                         pairs of the user the token acts as can only go territory-side
     defaults            ceil(changed modules / 100)
     sharing rules       1 per create, update and delete, + 1 per activation change
+    roles               1 per role created, updated (rename, move, fields) or deleted
+                        (Zoho takes one role per call)
+    user groups         ceil(created / 10) + 1 per group updated or deleted
+    users' roles        ceil(users changed / 10)
 
 Wall time: the critical-path bound of a plan at latency L, concurrency C and a rule
 recomputation window W::
@@ -58,6 +62,7 @@ def read_bound(live: OrgState, scope: Scope, every_member: bool = False) -> int:
     territories = live.territories or ()
     members = [len(t.users or ()) for t in territories if every_member or t.users is not None]
     rules = sum(len(r) for r in (live.sharing_rules or {}).values())
+    sources = [len(g.sources) for g in live.groups or ()] if scope.groups else None
     return lower_bound(
         len(directory.users),
         len(territories) if scope.territories else 0,
@@ -67,6 +72,9 @@ def read_bound(live: OrgState, scope: Scope, every_member: bool = False) -> int:
         rule_modules=0 if scope.rule_modules == () else 1,
         defaults=scope.data_sharing,
         field_modules=len(scope.field_modules),
+        roles=scope.roles,
+        group_sources=sources,
+        profiles=scope.users,
     )
 
 
@@ -92,6 +100,17 @@ def write_bound(changes: Changes, live: OrgState, limits: Limits | None = None) 
         "defaults": _ceil(len(changes.defaults), limits.defaults_per_call),
         "rules": sum(r.action in ("create", "update", "delete") for r in rules)
         + sum(r.activation is not None for r in rules),
+    }
+
+
+def access_bound(changes: Changes, limits: Limits | None = None) -> dict[str, int]:
+    """The fewest write calls for the access model's changes, by kind (module docstring)."""
+    limits = limits or Limits()
+    created = sum(g.action == "create" for g in changes.groups)
+    return {
+        "roles": len(changes.roles),
+        "groups": _ceil(created, limits.groups_per_call) + len(changes.groups) - created,
+        "users": _ceil(len(changes.users), limits.users_per_call),
     }
 
 
@@ -201,7 +220,13 @@ def writes_by_kind(calls: dict[str, int]) -> dict[str, int]:
         method, _, template = request.partition(" ")
         if method == "GET":
             continue
-        if "data_sharing/rules" in template:
+        if template.startswith("settings/roles"):
+            kinds["roles"] += count
+        elif template.startswith("settings/user_groups"):
+            kinds["groups"] += count
+        elif template == "users":
+            kinds["users"] += count
+        elif "data_sharing/rules" in template:
             kinds["rules"] += count
         elif template.startswith("settings/data_sharing"):
             kinds["defaults"] += count

@@ -139,3 +139,25 @@ def test_the_recheck_benchmark_runs_and_meets_its_bound() -> None:
     assert f"| fast | {with_it.steps} | {without.calls} / {with_it.calls} |" in recheck.table(
         [result]
     )
+
+
+def test_the_access_benchmark_runs_and_meets_its_bound() -> None:
+    """Roles, groups and users' roles: every read and write at its bound, creates batched
+    (more than ten groups and users), and each scenario converged."""
+    from bench import access
+
+    rollout, reorg, noop = asyncio.run(access.run(FAST, access.SHAPES["fast"]))
+    for row in (rollout, reorg, noop):
+        assert row.reads == row.read_bound, row
+        assert row.writes == {k: n for k, n in row.write_bound.items() if n}, row
+    assert rollout.changes["groups_created"] > 10 and rollout.changes["users_updated"] > 10
+    assert rollout.write_bound["groups"] < rollout.changes["groups_created"]  # batched
+    assert {"roles_updated", "roles_deleted", "groups_updated", "groups_deleted"} <= set(
+        reorg.changes
+    )
+    assert reorg.polls > 0  # Zoho scheduled the group deletions: their jobs were polled
+    assert rollout.converged and reorg.converged and noop.changes == {} and not noop.writes
+    assert re.search(
+        r"\| reorg \| .* \| \d+ / \d+ = 1\.00x \| \d+ / \d+ = 1\.00x \|",
+        access.table([rollout, reorg, noop]),
+    )

@@ -215,3 +215,53 @@ def test_two_org_commands_need_two_different_environments(two: TwoOrgs):
     same = two.invoke("promote", *args)
     assert same.exit_code != 0
     assert "--from and --to name the same environment" in same.output
+
+
+ACCESS = """\
+groups:
+  items:
+    - name: Closers
+      sources: [{user: amy@zylker.example}, {role: Americas Sales Manager}]
+users:
+  - {email: bob@zylker.example, role: EMEA Sales}
+"""
+
+
+def test_users_and_groups_are_mapped_and_promoted_like_the_rest(two: TwoOrgs):
+    """The same YAML names production's users; the sandbox org sees its own."""
+    (two.directory / "org" / "access.yaml").write_text(ACCESS, encoding="utf-8")
+    plan = ok(two.invoke("plan", "--env", "sandbox", "org/", "--out", "access.plan.json"))
+    assert f"bob@{SANDBOX_DOMAIN}" in plan.stdout and "Closers" in plan.stdout
+    ok(two.invoke("apply", "--env", "sandbox", "access.plan.json"))
+    ok(two.promote("access.plan.json"))
+    for name in ("sandbox", "production"):
+        again = ok(two.invoke("plan", "--env", name, "org/", "--detailed-exitcode"))
+        assert "No changes." in again.stdout
+    with two.http("production") as http:
+        users = http.get("/crm/v8/users", params={"type": "AllUsers"}).json()["users"]
+        bob = next(u for u in users if u["email"] == "bob@zylker.example")
+        assert bob["role"]["name"] == "EMEA Sales"
+
+
+def test_an_unmapped_user_of_users_is_an_error_at_its_line(two: TwoOrgs):
+    toml = two.directory / "reconciler.toml"
+    toml.write_text(
+        toml.read_text().replace(
+            f'users = {{ domain = "{SANDBOX_DOMAIN}" }}',
+            'users = { map = { "amy@zylker.example" = "amy@sandbox.zylker.example" } }',
+        )
+    )
+    (two.directory / "org" / "access.yaml").write_text(ACCESS, encoding="utf-8")
+    failed = ok(two.invoke("plan", "--env", "sandbox", "org/"), 1)
+    assert "org/access.yaml:6:13: error: user `bob@zylker.example` has no mapping" in failed.output
+
+
+def test_diff_of_two_orgs_compares_their_access_through_the_mapping(two: TwoOrgs):
+    (two.directory / "org" / "access.yaml").write_text(ACCESS, encoding="utf-8")
+    ok(two.invoke("apply", "--env", "sandbox", "org/access.yaml", "--auto-approve"))
+    differs = ok(two.invoke("diff", "--env", "sandbox", "--env", "production", "org/access.yaml"))
+    assert "Closers" in differs.stdout and "bob@zylker.example" in differs.stdout
+    assert SANDBOX_DOMAIN not in differs.stdout  # both orgs read in the configuration's terms
+    ok(two.invoke("apply", "--env", "production", "org/access.yaml", "--auto-approve"))
+    same = ok(two.invoke("diff", "--env", "sandbox", "--env", "production", "org/access.yaml"))
+    assert "No changes." in same.stdout

@@ -144,3 +144,45 @@ def _split(text: str, first: str, second: str) -> tuple[str, str]:
     start, middle = text.index(first), text.index(second)
     assert start < middle
     return text[start:middle], text[middle:]
+
+
+ACCESS_BASE = """\
+version: 1
+groups:
+  items:
+    - name: Closers
+      description: Who closes deals
+      sources: [{role: Americas Sales Manager}]
+users:
+  - {email: bob@zylker.example, role: Americas Sales}
+"""
+ACCESS_BY_HAND = ACCESS_BASE.replace("Who closes deals", "Edited in the CRM").replace(
+    "role: Americas Sales}", "role: EMEA Sales}"
+)
+ACCESS_PULL_REQUEST = ACCESS_BASE.replace(
+    "users:", "    - name: Openers\n      sources: [{role: EMEA Sales Manager}]\nusers:"
+)
+
+
+def test_access_changes_are_the_edits_or_drift_like_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The group the pull request adds is the edit's; the group description and bob's role,
+    changed in the CRM after main was applied, are drift."""
+    for name in ("ZOHO_CLIENT_ID", "ZOHO_CLIENT_SECRET", "ZOHO_REFRESH_TOKEN", "ZOHO_DC"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("RECONCILER_SANDBOX_DB", str(tmp_path / "sandbox.sqlite3"))
+    runner, repo = CliRunner(), tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, {"org/access.yaml": ACCESS_BASE})
+    for config in (repo / "org", _write(tmp_path / "by-hand.yaml", ACCESS_BY_HAND)):
+        done = runner.invoke(main, ["apply", str(config), "--auto-approve"])
+        assert done.exit_code == 0, done.output
+    (repo / "org" / "access.yaml").write_text(ACCESS_PULL_REQUEST)
+    result = runner.invoke(main, ["plan", str(repo / "org"), "--base", "main"])
+    assert result.exit_code == 0, result.output
+    edit, drift = _split(result.stdout, "From this change\n", "Drift (the org differs from main")
+    assert "Openers" in edit and "Closers" not in edit and "bob" not in edit
+    assert "Closers" in drift and "bob@zylker.example" in drift and "Openers" not in drift
+    assert "From this change: 1 change; drift: 2 changes" in result.stdout

@@ -3,7 +3,8 @@ from the same state, whatever the ids, the user mapping and the values overlays 
 
 from __future__ import annotations
 
-from reconciler.model import OrgState, Territory
+from reconciler.model import GroupSource, OrgState, Role, SourceKind, Territory, UserGroup
+from reconciler.plan.access import GroupChange, RoleChange, UserChange
 from reconciler.plan.diff import (
     Changes,
     DefaultChange,
@@ -134,3 +135,55 @@ def test_the_keys_a_configuration_declares():
         sharing_rules={},
     )
     assert declared(state) == {"territory:zylker", "territory:emea", "default:Leads"}
+
+
+def access_changes(domain: str, moved_user: str) -> Changes:
+    """The same access change in one org: a role deleted (its user handed over), a group
+    whose user source changes, a user moved to another role."""
+    return Changes(
+        roles=(
+            RoleChange(
+                action="delete",
+                name="Old Sales",
+                depth=2,
+                transfer_to="Sales",
+                users_moved=(f"{moved_user}@{domain}",),
+            ),
+        ),
+        groups=(
+            GroupChange(
+                action="update",
+                name="Closers",
+                sources_added=(GroupSource(kind=SourceKind.user, name=f"bob@{domain}"),),
+                sources_removed=(GroupSource(kind=SourceKind.role, name="Old Sales", below=True),),
+            ),
+        ),
+        users=(
+            UserChange(
+                email=f"cid@{domain}",
+                fields=(FieldChange(field="role", before="Old Sales", after="Sales"),),
+            ),
+        ),
+    )
+
+
+def test_access_changes_are_compared_modulo_the_mapping():
+    in_qa = access_changes("qa.example", "amy")
+    in_production = access_changes("zylker.example", "amy")
+    assert compare(in_qa, in_production, from_qa, same).same
+    assert list(describe(in_production, same)) == [
+        ("role:old sales", "- role Old Sales; its users amy@zylker.example to Sales"),
+        (
+            "group:closers",
+            "~ group Closers; sources +user bob@zylker.example -role Old Sales and below",
+        ),
+        ("user:cid@zylker.example", '~ user cid@zylker.example; role (was "Old Sales")'),
+    ]
+    assert emails_in(in_qa) == {"amy@qa.example", "bob@qa.example", "cid@qa.example"}
+    elsewhere = compare(in_qa, access_changes("zylker.example", "dee"), from_qa, same)
+    assert elsewhere.only_second == ("- role Old Sales; its users dee@zylker.example to Sales",)
+
+
+def test_the_roles_and_groups_a_configuration_declares():
+    state = OrgState(roles=(Role(name="CEO"),), groups=(UserGroup(name="Closers"),))
+    assert declared(state) == {"role:ceo", "group:closers"}

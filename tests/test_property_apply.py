@@ -5,8 +5,15 @@ The live state is made the way a user would make it: by applying a first random 
 state to the demo org. Both states draw on the demo org's active users, roles, groups and
 fields, so every name resolves; what varies is the shape of the tree, renames through
 `previously`, members, managers, permissions, descriptions, assignment criteria, defaults
-sharing rules of both kinds, user groups (drawing on users, roles and the state's own
-territories) and users' roles and profiles.
+sharing rules of both kinds, the role tree (its shape: moves; renames through `previously`;
+roles created and deleted with `transfer_to`), user groups (drawing on users, the state's own
+roles and territories) and users' roles and profiles (into the state's own roles).
+
+Roles keep the demo org's constraints: the top role (CEO) stays; the roles sharing rules
+name (CEO, Finance) and the roles the demo org's untouched groups draw on keep their names
+and are never deleted, since Zoho refuses to delete a role a group or rule still names.
+A state that manages roles declares every role it may meet in the org: each role is either
+in the tree (under one of its two names, the other in `previously`) or tombstoned under both.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from reconciler.model import (
     OrgState,
     Principal,
     PrincipalKind,
+    Role,
     ShareType,
     SharingRule,
     SourceKind,
@@ -78,6 +86,22 @@ CRITERIA: dict[str, tuple[Criteria, ...]] = {
     "Contacts": (Condition(field="Mailing_Country", comparator="equal", value="Japan"),),
 }
 RULE_KINDS = {"account_rule": "Accounts", "deal_rule": "Deals", "lead_rule": "Leads"}
+# Roles below CEO. Fixed: always there under that name (rules and groups name them).
+# Each slot has two names (a rename goes from one to the other); deletable slots may be
+# tombstoned, the others (sources of the demo org's untouched groups) are always there.
+FIXED_ROLES = ("VP Sales", "Finance", "EMEA Sales")
+KEPT_SLOTS = (
+    ("Americas Sales Manager", "Americas Sales Lead"),
+    ("EMEA Sales Manager", "EMEA Sales Lead"),
+    ("APAC Sales Manager", "APAC Sales Lead"),
+    ("Sales Operations", "Sales Ops"),
+)
+DELETABLE_SLOTS = (
+    ("Americas Sales", "Americas Reps"),
+    ("APAC Sales", "APAC Reps"),
+    ("Partners", "Partner Sales"),  # not in the demo org: created, then maybe deleted
+    ("Nordics Sales", "Nordics Reps"),
+)
 
 
 def mostly(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -171,6 +195,49 @@ def _same_sharing(one: SharingRule, other: SharingRule) -> bool:
 
 
 @st.composite
+def role_trees(draw: st.DrawFn) -> tuple[Role, ...]:
+    """A whole role tree over the slots: each role placed under one placed before it (so
+    any shape, and moves from any previous one), named by either of its names; deletable
+    slots left out are tombstoned under both names, handing over to a role that stays."""
+    deletable = draw(st.lists(st.booleans(), min_size=4, max_size=4))
+    slots = [(name,) for name in FIXED_ROLES] + list(KEPT_SLOTS)
+    slots += [slot for slot, kept in zip(DELETABLE_SLOTS, deletable, strict=True) if kept]
+    order = draw(st.permutations(slots))
+    placed, tree = ["CEO"], [Role(name="CEO")]
+    for slot in order:
+        renamed = len(slot) == 2 and draw(st.booleans())
+        name, previously = (slot[1], slot[:1]) if renamed else (slot[0], slot[1:])
+        fields = draw(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "description": st.sampled_from([None, "Sales", "Back office"]),
+                    "share_with_peers": st.booleans(),
+                },
+            )
+        )
+        parent = draw(st.sampled_from(placed))
+        tree.append(Role(name=name, parent=parent, previously=previously, **fields))
+        placed.append(name)
+    for slot, kept in zip(DELETABLE_SLOTS, deletable, strict=True):
+        if not kept:
+            heir = draw(st.sampled_from(placed))
+            tree += [Role(name=name, transfer_to=heir) for name in slot]
+    return tuple(tree)
+
+
+def role_names(roles: tuple[Role, ...] | None, deletable: bool) -> tuple[str, ...]:
+    """The roles a state's groups (`deletable=False`) or users may name: the fixed ones if
+    the state leaves the tree alone, else those its tree keeps, as it names them."""
+    if roles is None:
+        return GROUP_ROLES
+    gone = {name for slot in DELETABLE_SLOTS for name in slot}
+    return tuple(
+        r.name for r in roles if not r.deleted and r.parent and (deletable or r.name not in gone)
+    )
+
+
+@st.composite
 def states(draw: st.DrawFn) -> OrgState:
     territories = draw(mostly(trees()))
     defaults = draw(
@@ -186,25 +253,29 @@ def states(draw: st.DrawFn) -> OrgState:
     sharing = {m: draw(rules(m)) for m in sorted(modules)} if modules else None
     sharing = draw(mostly(st.just(sharing))) if sharing else None
     places = tuple(t.name for t in territories or () if t.parent is not None)
+    roles = draw(st.one_of(st.none(), role_trees()))
     return OrgState(
         territories=territories,
         data_sharing=defaults,
         sharing_rules=sharing,
-        groups=draw(st.one_of(st.none(), groups(places))),
-        users=draw(st.one_of(st.none(), user_roles())),
+        roles=roles,
+        groups=draw(st.one_of(st.none(), groups(places, role_names(roles, False)))),
+        users=draw(st.one_of(st.none(), user_roles(role_names(roles, True)))),
     )
 
 
 @st.composite
-def groups(draw: st.DrawFn, territories: tuple[str, ...]) -> tuple[UserGroup, ...]:
-    """Groups drawing on the demo org's users and roles and on the state's own territories
+def groups(
+    draw: st.DrawFn, territories: tuple[str, ...], roles: tuple[str, ...]
+) -> tuple[UserGroup, ...]:
+    """Groups drawing on the demo org's users and on the state's own roles and territories
     (renamed with it through `previously`); one may take over another's name."""
     kinds = [
         st.builds(GroupSource, kind=st.just(SourceKind.user), name=st.sampled_from(USERS[1:])),
         st.builds(
             GroupSource,
             kind=st.just(SourceKind.role),
-            name=st.sampled_from(GROUP_ROLES),
+            name=st.sampled_from(roles),
             below=st.booleans(),
         ),
     ]
@@ -230,11 +301,11 @@ def groups(draw: st.DrawFn, territories: tuple[str, ...]) -> tuple[UserGroup, ..
     )
 
 
-def user_roles() -> st.SearchStrategy[tuple[UserAccess, ...]]:
+def user_roles(roles: tuple[str, ...]) -> st.SearchStrategy[tuple[UserAccess, ...]]:
     access = st.builds(
         UserAccess,
         email=st.sampled_from(USERS[1:]),
-        role=st.sampled_from(GROUP_ROLES),
+        role=st.sampled_from(roles),
         profile=st.sampled_from(["Standard", "Sales Representative"]),
     )
     return st.lists(access, unique_by=lambda u: u.email, max_size=3).map(tuple)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from reconciler.cli import workflow
 from reconciler.cli.environment import load_config
@@ -21,7 +22,7 @@ from reconciler.config.load import Config
 from reconciler.config.mapping import emails_of, inverse
 from reconciler.errors import PromotionRefused
 from reconciler.live import read
-from reconciler.model import OrgState, Territory
+from reconciler.model import OrgState, SourceKind, Territory, UserAccess, UserGroup
 from reconciler.plan.build import build
 from reconciler.plan.diff import diff
 from reconciler.plan.file import SavedPlan
@@ -115,9 +116,10 @@ async def compare_orgs(
         if side.environment.users is None
         for user in live.directory.users
     }
-    ours = _translated(one, first.canonical(people | second.emails))
+    canonical = first.canonical(people | second.emails)
+    ours = _translated(one, canonical)
     theirs = _translated(two, second.canonical(people | first.emails))
-    wanted = _managed_like(ours, first.config.state)
+    wanted = _managed_like(ours, first.config.state, canonical)
     plan = build(theirs, wanted, diff(theirs, wanted))
     return SavedPlan(
         plan=plan,
@@ -127,10 +129,23 @@ async def compare_orgs(
 
 
 def _translated(state: OrgState, canonical: Callable[[str], str]) -> OrgState:
-    if state.territories is None:
-        return state
-    territories = tuple(_territory(t, canonical) for t in state.territories)
-    return state.model_copy(update={"territories": territories})
+    """`state` with every email its org's: territory managers and members, the users'
+    own (their roles and profiles are compared by email) and groups' user sources."""
+    users = tuple(u.model_copy(update={"email": canonical(u.email)}) for u in state.directory.users)
+    update: dict[str, object] = {"directory": state.directory.model_copy(update={"users": users})}
+    if state.territories is not None:
+        update["territories"] = tuple(_territory(t, canonical) for t in state.territories)
+    if state.groups is not None:
+        update["groups"] = tuple(_group(g, canonical) for g in state.groups)
+    return state.model_copy(update=update)
+
+
+def _group(group: UserGroup, canonical: Callable[[str], str]) -> UserGroup:
+    sources = tuple(
+        s.model_copy(update={"name": canonical(s.name)}) if s.kind is SourceKind.user else s
+        for s in group.sources
+    )
+    return group.model_copy(update={"sources": sources})
 
 
 def _territory(territory: Territory, canonical: Callable[[str], str]) -> Territory:
@@ -142,9 +157,11 @@ def _territory(territory: Territory, canonical: Callable[[str], str]) -> Territo
     return territory.model_copy(update=update)
 
 
-def _managed_like(live: OrgState, config: OrgState) -> OrgState:
+def _managed_like(live: OrgState, config: OrgState, canonical: Callable[[str], str]) -> OrgState:
     """The first org as a desired state: only the sections, and the members of only the
-    territories, the configuration manages."""
+    territories, the configuration manages; its whole role tree, the groups the
+    configuration lists (every group with `prune: true`), the roles and profiles of the
+    users it lists (`canonical`: the first org's email -> the configuration's)."""
     managed = {t.key for t in config.territories or () if t.users is not None}
     territories = None
     if config.territories is not None:
@@ -154,6 +171,7 @@ def _managed_like(live: OrgState, config: OrgState) -> OrgState:
         )
     defaults, rules = config.data_sharing, config.sharing_rules
     return OrgState(
+        **_access_like(live, config, canonical),
         territories=territories,
         data_sharing=None
         if defaults is None
@@ -162,3 +180,29 @@ def _managed_like(live: OrgState, config: OrgState) -> OrgState:
         if rules is None
         else {m: v for m, v in (live.sharing_rules or {}).items() if m in rules},
     )
+
+
+def _access_like(
+    live: OrgState, config: OrgState, canonical: Callable[[str], str]
+) -> dict[str, Any]:
+    listed = {g.key for g in config.groups or ()}
+    access: dict[str, Any] = {"prune_groups": config.prune_groups}
+    if config.roles is not None:
+        access["roles"] = live.roles
+    if config.groups is not None:
+        access["groups"] = tuple(
+            g for g in live.groups or () if config.prune_groups or g.key in listed
+        )
+    if config.users is not None:
+        access["users"] = tuple(_user(u, live, canonical) for u in config.users)
+    return access
+
+
+def _user(wanted: UserAccess, live: OrgState, canonical: Callable[[str], str]) -> UserAccess:
+    """The first org's role and profile of a user the configuration lists, as far as it
+    manages them."""
+    email = canonical(wanted.email)
+    user = live.directory.user_by_email(email)
+    managed = wanted.managed_fields() - {"email"}
+    values = {name: getattr(user, name) for name in managed} if user else {}
+    return UserAccess(email=email, **values)

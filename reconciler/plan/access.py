@@ -31,6 +31,10 @@ from reconciler.model import (
 )
 from reconciler.plan.fields import FieldChange, depths, field_change
 
+# With `plan --base`: made by the configuration edit under review, or undoing a change made
+# in the org by hand (`origin.label`). None when the plan was made without a base.
+Origin = Literal["change", "drift"]
+
 ROLE_COMPARED = ("description", "share_with_peers")
 
 
@@ -53,6 +57,7 @@ class RoleChange(Frozen):
     users_moved: tuple[str, ...] = ()
     gaining: tuple[str, ...] = ()
     losing: tuple[str, ...] = ()
+    origin: Origin | None = None
 
     @property
     def key(self) -> str:
@@ -72,6 +77,7 @@ class GroupChange(Frozen):
     sources_removed: tuple[GroupSource, ...] = ()
     joining: tuple[str, ...] = ()
     leaving: tuple[str, ...] = ()
+    origin: Origin | None = None
 
     @property
     def key(self) -> str:
@@ -83,6 +89,7 @@ class UserChange(Frozen):
 
     email: str
     fields: tuple[FieldChange, ...]
+    origin: Origin | None = None
 
 
 def match_by_name(live: Iterable[Role], desired: Iterable[Role]) -> dict[str, Role]:

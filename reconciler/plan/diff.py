@@ -29,14 +29,14 @@ from reconciler.plan.access import (
     diff_users,
     renamed,
 )
+from reconciler.plan.access import (
+    Origin as Origin,
+)
 from reconciler.plan.fields import FieldChange as FieldChange
 from reconciler.plan.fields import depths as depths
 from reconciler.plan.fields import field_change as field_change
 
 RULE_COMPARED = ("name", "source", "criteria", "target", "access", "superiors")
-# With `plan --base`: made by the configuration edit under review, or undoing a change made
-# in the org by hand (`origin.label`). None when the plan was made without a base.
-Origin = Literal["change", "drift"]
 
 
 class TerritoryChange(Frozen):

@@ -10,6 +10,8 @@ Origin is judged per field: a territory the edit renames while its manager, chan
 in the CRM, is put back, is two changes, the rename from this change and the manager drift.
 A territory is found in REF's configuration under its name or, for a rename, its old name.
 
+Roles, groups and users' roles are labelled by origin_access.py, by the same rule.
+
 Pure: (changes, the desired state at REF) -> the same changes, labelled. A membership
 change may split in two, the users the edit adds or removes and those it only restores.
 """
@@ -26,6 +28,7 @@ from reconciler.model import (
     Territory,
     name_key,
 )
+from reconciler.plan import origin_access
 from reconciler.plan.diff import (
     Changes,
     DefaultChange,
@@ -47,9 +50,9 @@ def label(changes: Changes, base: OrgState) -> Changes:
         members=tuple(m for change in changes.members for m in _members(change, base)),
         defaults=tuple(_labelled(d, _default_drift(d, base)) for d in changes.defaults),
         rules=tuple(_labelled(r, _rule_drift(r, base)) for r in changes.rules),
-        roles=changes.roles,
-        groups=changes.groups,
-        users=changes.users,
+        roles=origin_access.labelled(changes.roles, base),
+        groups=origin_access.labelled(changes.groups, base),
+        users=origin_access.labelled(changes.users, base),
     )
 
 
@@ -65,24 +68,20 @@ def only(changes: Changes, origin: Origin) -> Changes:
         members=tuple(m for m in changes.members if m.origin == origin),
         defaults=tuple(d for d in changes.defaults if d.origin == origin),
         rules=tuple(r for r in changes.rules if r.origin == origin),
-        # The access model is not told apart by origin yet: with a base it shows as the edit's.
-        **_access(changes, origin == "change" and labelled(changes)),
+        roles=tuple(r for r in changes.roles if r.origin == origin),
+        groups=tuple(g for g in changes.groups if g.origin == origin),
+        users=tuple(u for u in changes.users if u.origin == origin),
     )
 
 
-def _access(changes: Changes, shown: bool) -> dict[str, tuple[Any, ...]]:
-    if not shown:
-        return {}
-    return {"roles": changes.roles, "groups": changes.groups, "users": changes.users}
-
-
-def _all(
-    changes: Changes,
-) -> Iterator[TerritoryChange | MemberChange | DefaultChange | RuleChange]:
+def _all(changes: Changes) -> Iterator[Any]:
     yield from changes.territories
     yield from changes.members
     yield from changes.defaults
     yield from changes.rules
+    yield from changes.roles
+    yield from changes.groups
+    yield from changes.users
 
 
 def _labelled(change: C, drift: bool) -> C:

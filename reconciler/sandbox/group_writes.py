@@ -2,8 +2,10 @@
 description and the whole source list) and delete by id (REFERENCE §7.3; user_groups.yaml).
 
 A deletion answers SCHEDULED with `details.job_id` when `group_deletion_s` > 0 and the group
-disappears that many seconds later (its name stays taken until then); a client waits for
-`GET /settings/user_groups/{id}` to answer 204. A group named by a sharing rule cannot be
+disappears that many seconds later (its name stays taken until then); a client polls
+`GET /settings/user_groups/actions/deletion_jobs?job_id=` (user_groups.json: JobStatus,
+`{deletion_jobs: [{Status}]}`), which answers `SCHEDULED` until then and `COMPLETED` after, and
+204 for a job it does not know. A group named by a sharing rule cannot be
 deleted. A change of sources starts the recomputation of the modules whose rules name the
 group (recompute.start_for_group)."""
 
@@ -23,6 +25,8 @@ from reconciler.sandbox.replies import (
     batch,
     each,
     invalid_path_id,
+    no_content,
+    required_param,
     success_item,
 )
 from reconciler.sandbox.routing import Route, scopes
@@ -40,12 +44,11 @@ IN_USE = "The user group is associated with data sharing rules; remove them firs
 
 
 def settle(db: sqlite3.Connection, now: float) -> None:
-    """Finish the scheduled deletions that are due."""
+    """Finish the scheduled deletions that are due (the jobs stay, to be asked about)."""
     due = db.execute("SELECT group_id FROM group_deletions WHERE done_at <= ?", (now,)).fetchall()
     for row in due:
         db.execute("DELETE FROM group_sources WHERE group_id = ?", (row["group_id"],))
         db.execute("DELETE FROM groups WHERE id = ?", (row["group_id"],))
-    db.execute("DELETE FROM group_deletions WHERE done_at <= ?", (now,))
 
 
 class GroupItem:
@@ -155,7 +158,26 @@ def delete_group(call: Call) -> Reply:
     return Reply(200, {KEY: [{**scheduled, "status": "scheduled"}]})
 
 
+def deletion_job(call: Call) -> Reply:
+    """A deletion job's status: SCHEDULED until the group is gone, COMPLETED after."""
+    job_id = call.query.get("job_id")
+    if not job_id:
+        raise required_param("job_id")
+    settle(call.db, call.now)
+    row = fetch_one(call.db, "SELECT done_at FROM group_deletions WHERE job_id = ?", (job_id,))
+    if row is None:
+        return no_content()
+    status = "COMPLETED" if row["done_at"] <= call.now else "SCHEDULED"
+    return Reply(200, {"deletion_jobs": [{"Status": status}]})
+
+
 ROUTES = [
+    Route(
+        "GET",
+        "/settings/user_groups/actions/deletion_jobs",
+        deletion_job,
+        scopes("ZohoCRM.settings.user_groups.READ"),
+    ),
     Route(
         "POST",
         "/settings/user_groups",

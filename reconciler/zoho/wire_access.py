@@ -98,6 +98,15 @@ def user_to_wire(user_id: str, role_id: str | None, profile_id: str | None) -> J
     return item
 
 
+def deletion_job_status(body: Any) -> str | None:
+    """A group deletion job's `Status` (`{deletion_jobs: [{Status}]}`), upper-cased; None
+    when Zoho knows no such job (204) or the answer carries none."""
+    jobs = body.get("deletion_jobs") if isinstance(body, dict) else None
+    first = jobs[0] if isinstance(jobs, list) and jobs else None
+    status = str(first.get("Status") or "") if isinstance(first, dict) else ""
+    return status.strip().upper() or None
+
+
 def scheduled_job(details: Mapping[str, Any]) -> str | None:
     """The job id of a deletion Zoho scheduled instead of doing at once."""
     job = details.get("job_id")

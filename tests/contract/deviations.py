@@ -41,6 +41,7 @@ class Effect(Enum):
     ALLOW_STATUS = "allow_status"  # status no spec declares; body must be an ERROR_ENVELOPE
     PER_ITEM = "per_item"  # a batch is checked item by item (each as a one-item batch)
     ALLOW_ERROR = "allow_error"  # an error (whole body at $, or an item) the spec omits: shape
+    RESCHEMA = "reschema"  # checked against another schema of the same file (shape: its $ref)
 
 
 @dataclass(frozen=True)
@@ -673,6 +674,25 @@ DEVIATIONS: tuple[Deviation, ...] = (
                 },
             },
         ),
+    ),
+    Deviation(
+        "D35",
+        "A group deletion job's status is checked against the file's own JobStatus",
+        Effect.RESCHEMA,
+        family="oas",
+        method="GET",
+        template="/crm/v8/settings/user_groups/actions/deletion_jobs",
+        status="200",
+        reason="REFERENCE §13 #12: user_groups.json points the 200 of GET"
+        " …/actions/deletion_jobs at UnsupportedVersionResponse (an error schema), while the"
+        " same file defines the job's answer as components/responses/JobStatus"
+        " (`{deletion_jobs: [{Status}]}`), which nothing else references; OAS2 has no such path."
+        " The `Status` values are not given anywhere: the sandbox answers SCHEDULED then"
+        " COMPLETED, as the run-rules job does (§3), and the client waits on anything but"
+        " COMPLETED or FAILED",
+        allows="`{deletion_jobs: [{Status}]}` as JobsWrapper in user_groups.json defines it"
+        " (and nothing else)",
+        shape=spec_schema("user_groups.json", "JobsWrapper"),
     ),
 )
 

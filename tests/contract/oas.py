@@ -368,7 +368,12 @@ class Contract:
             return None
         if parsed is EMPTY:
             return [self._v(check, "not_json", "empty body where JSON is declared", where)]
-        found = self._schema_violations(check, op, spec.schema_uri, parsed)
+        uri = spec.schema_uri
+        replaced = deviations.find(Effect.RESCHEMA, **keys)
+        if replaced is not None:
+            uri = str(replaced.shape["$ref"])
+            check.unchecked.append(f"{op.source} {check.status}: {replaced.id}: {replaced.title}")
+        found = self._schema_violations(check, op, uri, parsed)
         if not found:
             return []
         rule, found = self._alternative(check, op, spec.schema_uri, parsed, found)

@@ -133,9 +133,23 @@ async def test_deletion_is_scheduled_and_finishes_later(client, org, clock):
     assert taken.json()["user_groups"][0]["code"] == "DUPLICATE_DATA"
     again = await client.delete(f"{GROUPS}/{ident}")
     assert again.status_code == 400
+    job = {"job_id": item["details"]["job_id"]}
+    status = await client.get(f"{GROUPS}/actions/deletion_jobs", params=job)
+    assert status.json() == {"deletion_jobs": [{"Status": "SCHEDULED"}]}
     clock.advance(1.0)
     assert (await client.get(f"{GROUPS}/{ident}")).status_code == 204
+    status = await client.get(f"{GROUPS}/actions/deletion_jobs", params=job)
+    assert status.json() == {"deletion_jobs": [{"Status": "COMPLETED"}]}
     assert (await create(client, {"name": "Executives", "sources": [user]})).status_code == 201
+
+
+async def test_a_deletion_job_needs_its_id_and_an_unknown_one_has_no_status(client):
+    missing = await client.get(f"{GROUPS}/actions/deletion_jobs")
+    assert missing.status_code == 400
+    assert missing.json()["code"] == "REQUIRED_PARAM_MISSING"
+    assert missing.json()["details"] == {"param_name": "job_id"}
+    unknown = await client.get(f"{GROUPS}/actions/deletion_jobs", params={"job_id": "123"})
+    assert unknown.status_code == 204
 
 
 async def test_immediate_deletion(client, org, sandbox):
