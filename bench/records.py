@@ -20,11 +20,11 @@ import json
 import math
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -177,7 +177,6 @@ async def apply(served: Served, path: Path) -> None:
 
 def plan(served: Served, config_path: Path, out: Path, counts: dict[str, int]) -> dict[str, Any]:
     """`reconciler plan --records` in a fresh process: record reads, CPU, peak memory."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     command = [
         sys.executable,
         "-m",
@@ -191,13 +190,8 @@ def plan(served: Served, config_path: Path, out: Path, counts: dict[str, int]) -
         "--out",
         str(out),
     ]
-    begun = time.monotonic()
-    done = subprocess.run(
-        command, cwd=ROOT, env={**_env(), **served.env}, capture_output=True, text=True
-    )
-    wall = time.monotonic() - begun
-    assert done.returncode == 0, done.stderr
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = child(command, served)
+    assert done.returncode == 0, done.output
     calls = served.stats()["endpoints"].get(RECORD_LIST, {"count": 0, "credits": 0})
     saved = json.loads(out.read_text())
     moved = {m["module"]: len(m["changes"]) for m in saved["records"]["modules"]}
@@ -208,9 +202,10 @@ def plan(served: Served, config_path: Path, out: Path, counts: dict[str, int]) -
         "lower_bound": lower,
         "ratio": round(calls["count"] / lower, 2),
         "records_changing": moved,
-        "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1),
-        "wall_s": round(wall, 1),
-        "peak_rss_mb": round(after.ru_maxrss / 1024, 1),
+        "cpu_s": done.cpu_s,
+        "wall_s": done.wall_s,
+        "peak_rss_mb": done.peak_rss_mb,
+        "plan_file_mb": round(out.stat().st_size / 2**20, 1),
     }
 
 
@@ -227,10 +222,8 @@ def realign_writes(served: Served, plan_path: Path, mode: str) -> dict[str, Any]
         "600",
         "--allow-deletes",
     ]
-    done = subprocess.run(
-        command, cwd=ROOT, env={**_env(), **served.env}, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    done = child(command, served)
+    assert done.returncode == 0, done.output
     endpoints = served.stats()["endpoints"]
     realigning = {k: v["count"] for k, v in endpoints.items() if _realigning(k)}
     modules = [m for m in saved["records"]["modules"] if m["realign"]]
@@ -246,7 +239,42 @@ def realign_writes(served: Served, plan_path: Path, mode: str) -> dict[str, Any]
         "lower_bound": lower,
         "ratio": round(writes / max(lower, 1), 2),
         "calls": realigning,
+        "apply_cpu_s": done.cpu_s,
+        "apply_peak_rss_mb": done.peak_rss_mb,
     }
+
+
+@dataclass(frozen=True)
+class Child:
+    returncode: int
+    output: str
+    cpu_s: float
+    wall_s: float
+    peak_rss_mb: float
+
+
+def child(command: list[str], served: Served) -> Child:
+    """Run `command` and measure that process alone: `os.wait4` gives its own CPU and peak
+    resident memory (`RUSAGE_CHILDREN` would give the largest of every child waited for so
+    far, such as an earlier apply). The sandbox serves from a process of its own, so none of
+    its memory is counted."""
+    with tempfile.TemporaryFile("w+") as output:
+        begun = time.monotonic()
+        process = subprocess.Popen(
+            command, cwd=ROOT, env={**_env(), **served.env}, stdout=output, stderr=output
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.monotonic() - begun
+        output.seek(0)
+        text = output.read()
+    return Child(
+        returncode=process.returncode,
+        output=text,
+        cpu_s=round(usage.ru_utime + usage.ru_stime, 1),
+        wall_s=round(wall, 1),
+        peak_rss_mb=round(usage.ru_maxrss / 1024, 1),
+    )
 
 
 def _realigning(endpoint: str) -> bool:
