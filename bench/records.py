@@ -7,9 +7,10 @@ the rules put it. The reorg merges the last country of each region into the firs
 fifth of the accounts (and their contacts and deals) and of the leads change territory.
 
 Measured: the record reads of `plan --records` (calls and credits, against one call per
-200 records of each module read), its CPU seconds and peak memory (a fresh process), and
+200 records of each module read), its CPU seconds, peak memory and plan file size, and
 the writes of `realign: full` (one Run Rules call per module; its polls are reads) and of
-`realign: assign` (one call per 10 records gaining a territory).
+`realign: assign` (one call per 10 records gaining a territory), with apply's CPU and peak
+memory. Each `reconciler` process is measured on its own (bench/peak.py).
 """
 
 from __future__ import annotations
@@ -254,26 +255,28 @@ class Child:
 
 
 def child(command: list[str], served: Served) -> Child:
-    """Run `command` and measure that process alone: `os.wait4` gives its own CPU and peak
-    resident memory (`RUSAGE_CHILDREN` would give the largest of every child waited for so
-    far, such as an earlier apply). The sandbox serves from a process of its own, so none of
-    its memory is counted."""
-    with tempfile.TemporaryFile("w+") as output:
+    """Run `command` and measure that process alone, through `bench.peak`: measured from
+    here, a child's peak memory would start from this process's (which has held the
+    generated seed), and `RUSAGE_CHILDREN` would give the largest child so far. The sandbox
+    serves from a process of its own, so none of its memory is counted either."""
+    with tempfile.TemporaryDirectory(prefix="bench-peak-") as tmp:
+        figures = Path(tmp) / "figures.json"
         begun = time.monotonic()
-        process = subprocess.Popen(
-            command, cwd=ROOT, env={**_env(), **served.env}, stdout=output, stderr=output
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.peak", str(figures), *command],
+            cwd=ROOT,
+            env={**_env(), **served.env},
+            capture_output=True,
+            text=True,
         )
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
         wall = time.monotonic() - begun
-        output.seek(0)
-        text = output.read()
+        measured = json.loads(figures.read_text())
     return Child(
-        returncode=process.returncode,
-        output=text,
-        cpu_s=round(usage.ru_utime + usage.ru_stime, 1),
+        returncode=done.returncode,
+        output=done.stdout + done.stderr,
+        cpu_s=measured["cpu_s"],
         wall_s=round(wall, 1),
-        peak_rss_mb=round(usage.ru_maxrss / 1024, 1),
+        peak_rss_mb=measured["peak_rss_mb"],
     )
 
 
