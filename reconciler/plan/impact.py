@@ -38,6 +38,7 @@ __all__ = ["Change", "RecordChanges"]  # re-exported: a module's changes are of 
 
 IMPACT_VERSION = 1
 TOP_TERRITORIES = 20
+Access = dict[str, list[int]]  # user -> [records gained, records lost]
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,6 @@ class Impact:
         self.landed: dict[str, dict[str, Names]] = {"Accounts": {}, "Contacts": {}}
         self.shared: dict[Names, Names] = {}  # one tuple for each set of territories
         self.modules: dict[str, _Module] = {}
-        self.access: dict[str, list[int]] = {}
 
     def add(self, module: str, rows: Iterable[RecordRow]) -> None:
         state = self.modules.setdefault(module, _Module(module, self.realign.get(module)))
@@ -165,23 +165,27 @@ class Impact:
         source = self.landed["Contacts"].get(row.contact or "", ()) or account
         return [t for t in source if self.rules.deal_allows(name_key(t), row.values)]
 
-    def _access(self, before: Names, after: Names, records: int) -> None:
+    def _access(self, access: Access, before: Names, after: Names, records: int) -> None:
         had = {u for t in before for u in self.members_before.get(name_key(t), ())}
         has = {u for t in after for u in self.members_after.get(name_key(t), ())}
         for user in has - had:
-            self.access.setdefault(user, [0, 0])[0] += records
+            access.setdefault(user, [0, 0])[0] += records
         for user in had - has:
-            self.access.setdefault(user, [0, 0])[1] += records
+            access.setdefault(user, [0, 0])[1] += records
 
     def result(self) -> RecordImpact:
-        modules = tuple(self._finish(self.modules[m]) for m in sorted(self.modules, key=_order))
+        access: Access = {}
+        modules = tuple(
+            self._finish(self.modules[m], access) for m in sorted(self.modules, key=_order)
+        )
         users = tuple(
-            UserAccess(user=u, gains=g, loses=lo) for u, (g, lo) in sorted(self.access.items())
+            UserAccess(user=u, gains=g, loses=lo) for u, (g, lo) in sorted(access.items())
         )
         return RecordImpact(modules=modules, users=users)
 
-    def _finish(self, state: _Module) -> ModuleImpact:
-        """The module's counts, worked out once per distinct change."""
+    def _finish(self, state: _Module, access: Access) -> ModuleImpact:
+        """The module's counts, worked out once per distinct change; `access` gets the
+        records each user gains and loses access to."""
         gain = lose = 0
         gained: Counter[str] = Counter()
         lost: Counter[str] = Counter()
@@ -191,7 +195,7 @@ class Impact:
             lose += records if has < had else 0
             gained.update(dict.fromkeys(has - had, records))
             lost.update(dict.fromkeys(had - has, records))
-            self._access(before, after, records)
+            self._access(access, before, after, records)
         flows = sorted(
             (
                 Flow(territory=t, gained=gained[t], lost=lost[t])
