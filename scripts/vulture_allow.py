@@ -15,6 +15,7 @@ data_centre  # Target: which data centre, for callers that show it
 
 # Overrides of framework hooks (click, ruamel, uvicorn, sqlite3, httpx).
 _.format_commands, _.preserve_quotes, _.should_exit, _.row_factory, _.handle_async_request
+_.brace_single_entry_mapping_in_flow_sequence  # ruamel's emitter option
 
 # Context-manager protocol arguments.
 trace, tb
@@ -31,3 +32,6 @@ _.set_territory_management, _.reset_stats
 # Policy checks and snapshot ids: pydantic fields read by name from YAML (getattr over
 # POLICY_CHECKS) and written into the snapshot file for people and tools.
 no_read_write_delete_for_all_users, manager_is_member, rule_ids
+
+# How other parts read a plan's record changes (snapshots, tests, tools of your own).
+iter_changes
