@@ -7,9 +7,10 @@ the rules put it. The reorg merges the last country of each region into the firs
 fifth of the accounts (and their contacts and deals) and of the leads change territory.
 
 Measured: the record reads of `plan --records` (calls and credits, against one call per
-200 records of each module read), its CPU seconds and peak memory (a fresh process), and
+200 records of each module read), its CPU seconds, peak memory and plan file size, and
 the writes of `realign: full` (one Run Rules call per module; its polls are reads) and of
-`realign: assign` (one call per 10 records gaining a territory).
+`realign: assign` (one call per 10 records gaining a territory), with apply's CPU and peak
+memory. Each `reconciler` process is measured on its own (bench/peak.py).
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ import json
 import math
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -177,7 +178,6 @@ async def apply(served: Served, path: Path) -> None:
 
 def plan(served: Served, config_path: Path, out: Path, counts: dict[str, int]) -> dict[str, Any]:
     """`reconciler plan --records` in a fresh process: record reads, CPU, peak memory."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     command = [
         sys.executable,
         "-m",
@@ -191,13 +191,8 @@ def plan(served: Served, config_path: Path, out: Path, counts: dict[str, int]) -
         "--out",
         str(out),
     ]
-    begun = time.monotonic()
-    done = subprocess.run(
-        command, cwd=ROOT, env={**_env(), **served.env}, capture_output=True, text=True
-    )
-    wall = time.monotonic() - begun
-    assert done.returncode == 0, done.stderr
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = child(command, served)
+    assert done.returncode == 0, done.output
     calls = served.stats()["endpoints"].get(RECORD_LIST, {"count": 0, "credits": 0})
     saved = json.loads(out.read_text())
     moved = {m["module"]: len(m["changes"]) for m in saved["records"]["modules"]}
@@ -208,9 +203,10 @@ def plan(served: Served, config_path: Path, out: Path, counts: dict[str, int]) -
         "lower_bound": lower,
         "ratio": round(calls["count"] / lower, 2),
         "records_changing": moved,
-        "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1),
-        "wall_s": round(wall, 1),
-        "peak_rss_mb": round(after.ru_maxrss / 1024, 1),
+        "cpu_s": done.cpu_s,
+        "wall_s": done.wall_s,
+        "peak_rss_mb": done.peak_rss_mb,
+        "plan_file_mb": round(out.stat().st_size / 2**20, 1),
     }
 
 
@@ -227,10 +223,8 @@ def realign_writes(served: Served, plan_path: Path, mode: str) -> dict[str, Any]
         "600",
         "--allow-deletes",
     ]
-    done = subprocess.run(
-        command, cwd=ROOT, env={**_env(), **served.env}, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    done = child(command, served)
+    assert done.returncode == 0, done.output
     endpoints = served.stats()["endpoints"]
     realigning = {k: v["count"] for k, v in endpoints.items() if _realigning(k)}
     modules = [m for m in saved["records"]["modules"] if m["realign"]]
@@ -246,7 +240,44 @@ def realign_writes(served: Served, plan_path: Path, mode: str) -> dict[str, Any]
         "lower_bound": lower,
         "ratio": round(writes / max(lower, 1), 2),
         "calls": realigning,
+        "apply_cpu_s": done.cpu_s,
+        "apply_peak_rss_mb": done.peak_rss_mb,
     }
+
+
+@dataclass(frozen=True)
+class Child:
+    returncode: int
+    output: str
+    cpu_s: float
+    wall_s: float
+    peak_rss_mb: float
+
+
+def child(command: list[str], served: Served) -> Child:
+    """Run `command` and measure that process alone, through `bench.peak`: measured from
+    here, a child's peak memory would start from this process's (which has held the
+    generated seed), and `RUSAGE_CHILDREN` would give the largest child so far. The sandbox
+    serves from a process of its own, so none of its memory is counted either."""
+    with tempfile.TemporaryDirectory(prefix="bench-peak-") as tmp:
+        figures = Path(tmp) / "figures.json"
+        begun = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.peak", str(figures), *command],
+            cwd=ROOT,
+            env={**_env(), **served.env},
+            capture_output=True,
+            text=True,
+        )
+        wall = time.monotonic() - begun
+        measured = json.loads(figures.read_text())
+    return Child(
+        returncode=done.returncode,
+        output=done.stdout + done.stderr,
+        cpu_s=measured["cpu_s"],
+        wall_s=round(wall, 1),
+        peak_rss_mb=measured["peak_rss_mb"],
+    )
 
 
 def _realigning(endpoint: str) -> bool:

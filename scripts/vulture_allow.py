@@ -32,3 +32,6 @@ _.set_territory_management, _.reset_stats, _.hold_writes, _.met
 # Policy checks and snapshot ids: pydantic fields read by name from YAML (getattr over
 # POLICY_CHECKS) and written into the snapshot file for people and tools.
 no_read_write_delete_for_all_users, manager_is_member, rule_ids
+
+# How other parts read a plan's record changes (snapshots, tests, tools of your own).
+iter_changes

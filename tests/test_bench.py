@@ -161,3 +161,18 @@ def test_the_access_benchmark_runs_and_meets_its_bound() -> None:
         r"\| reorg \| .* \| \d+ / \d+ = 1\.00x \| \d+ / \d+ = 1\.00x \|",
         access.table([rollout, reorg, noop]),
     )
+
+
+@pytest.mark.served
+def test_the_records_benchmark_runs_at_its_bounds_and_measures_each_process(
+    tmp_path: Path,
+) -> None:
+    from bench import records
+
+    figures = records.run(60, tmp_path)
+    for mode in ("full", "assign"):
+        plan, applied = figures[f"plan_{mode}"], figures[f"apply_{mode}"]
+        assert plan["ratio"] == 1.0 and applied["ratio"] == 1.0
+        assert sum(plan["records_changing"].values()) > 0
+        assert plan["peak_rss_mb"] > 0 and applied["apply_peak_rss_mb"] > 0
+        assert plan["cpu_s"] > 0 and plan["plan_file_mb"] >= 0

@@ -122,3 +122,21 @@ def test_a_rule_left_out_of_the_yaml_keeps_its_live_value() -> None:
     tree = {t.name: t.account_rule for t in effective(LIVE, unmanaged)}
     assert tree["East"] == USA
     assert effective(LIVE, OrgState()) == LIVE.territories
+
+
+def test_records_moving_the_same_way_are_counted_once_each() -> None:
+    accounts = [row(str(n), "USA", Held("East")) for n in range(3)]  # all East -> West
+    found = Impact(LIVE, DESIRED, {})
+    found.add("Accounts", accounts)
+    result = found.result()
+    (module,) = result.modules
+    assert (module.move, len(module.changes)) == (3, 3)
+    assert {f.territory: (f.gained, f.lost) for f in module.territories} == {
+        "West": (3, 0),
+        "East": (0, 3),
+    }
+    assert {u.user: (u.gains, u.loses) for u in result.users} == {
+        "amy@zylker.example": (0, 3),
+        "bob@zylker.example": (3, 0),
+    }
+    assert found.result() == result  # asking again counts nothing twice

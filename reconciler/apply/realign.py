@@ -22,7 +22,8 @@ from reconciler.apply.report import ItemReport, Report, StepReport
 from reconciler.errors import ApiError
 from reconciler.model import Realign, name_key
 from reconciler.plan.build import Plan
-from reconciler.plan.impact import Change, ModuleImpact
+from reconciler.plan.impact import ModuleImpact
+from reconciler.plan.record_changes import Change
 from reconciler.zoho import wire
 from reconciler.zoho.client import ZohoClient
 from reconciler.zoho.responses import ItemResult

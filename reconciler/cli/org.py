@@ -36,7 +36,7 @@ from reconciler.cli.target import SANDBOX_DB
 from reconciler.config.environments import ENV_VARIABLE, Environment
 from reconciler.errors import ApplyError, ReconcilerError
 from reconciler.plan.build import Plan
-from reconciler.plan.file import SavedPlan, dumps, is_plan_text, loads, read_text
+from reconciler.plan.file import SavedPlan, dumps, is_plan_text, loads, read_text, write
 from reconciler.plan.policy import refuse_denied
 from reconciler.render.progress import Tally, no_waits
 from reconciler.render.report import refusal_json, report_json, report_text
@@ -222,11 +222,12 @@ def check_out(out: Path, inputs: tuple[Path, ...]) -> None:
 YAML = (".yaml", ".yml")
 
 
-def write_out(out: Path, text: str) -> None:
-    """Write beside, then replace: a failed write leaves what was there."""
+def write_out(out: Path, saved: SavedPlan) -> None:
+    """Write the plan file beside, then replace: a failed write leaves what was there."""
     aside = out.with_name(f".{out.name}.partial")
     try:
-        aside.write_text(text, encoding="utf-8")
+        with aside.open("w", encoding="utf-8") as stream:
+            write(saved, stream)
         os.replace(aside, out)
     except OSError as exc:
         aside.unlink(missing_ok=True)
@@ -298,7 +299,7 @@ def plan(
     saved = run(org, lambda c: workflow.make_plan(config, c, base_config, records, part))
     if out is not None:
         refuse_denied(saved.findings)
-        write_out(out, dumps(saved))
+        write_out(out, saved)
         click.echo(f"plan saved to {out}", err=True)
     show_plan(saved, fmt)
     sys.exit(EXIT_CHANGES if detailed_exitcode and not saved.plan.empty else EXIT_OK)

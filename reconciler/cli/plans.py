@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 
-from reconciler.plan.file import SavedPlan, dumps
+from reconciler.plan.file import SavedPlan, write
 from reconciler.render.markdown import plan_markdown
 from reconciler.render.safety import safety_lines, safety_markdown
 from reconciler.render.text import plan_text, wants_color
@@ -16,7 +16,7 @@ def show_plan(saved: SavedPlan, fmt: str) -> None:
     base = saved.base.describe() if saved.base is not None else None
     notes = safety_lines(saved)
     if fmt == "json":
-        sys.stdout.write(dumps(saved))
+        write(saved, sys.stdout)
         sys.stderr.write("".join(f"{line}\n" for line in notes))
     elif fmt == "markdown":
         target = saved.target.describe()

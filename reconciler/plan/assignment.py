@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from reconciler.model import Comparator, Condition, Criteria, Group, Territory, name_key
@@ -107,11 +108,20 @@ def _comparable(raw: Any) -> list[str]:
 
 
 def _order(have: str, target: str) -> int:
-    try:
-        a, b = float(have), float(target)
-    except ValueError:
+    a, b = _number(have), _number(target)
+    if a is None or b is None:
         return (have > target) - (have < target)
     return (a > b) - (a < b)
+
+
+@lru_cache(maxsize=4096)
+def _number(text: str) -> float | None:
+    """The text as a number, or None. Cached: a large org's records repeat a few values
+    (countries, stages), and a failed `float` costs an exception each time."""
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,10 @@ ever part of it: the target is named by its API domain and org id only.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from pydantic import Field, ValidationError
 
@@ -20,6 +21,8 @@ from reconciler.config.bounds import TooMuch, read_bounded
 from reconciler.errors import PlanFileError
 from reconciler.model import Frozen
 from reconciler.plan.build import Plan
+from reconciler.plan.impact import RecordImpact
+from reconciler.plan.json_stream import Lines, Open, OpenList, canonical, pretty
 from reconciler.plan.partial import Partial
 from reconciler.plan.policy import Finding
 from reconciler.plan.trust import graph_problems
@@ -72,42 +75,82 @@ class SavedPlan(Frozen):
     findings: tuple[Finding, ...] = Field(default=(), exclude=True)
 
 
-def dumps(saved: SavedPlan) -> str:
-    """The plan file's text: the payload, then its checksum."""
+def write(saved: SavedPlan, out: TextIO) -> None:
+    """Write the plan file's text to `out` piece by piece: the record changes (one line
+    each) are written as they are made from the plan's compact form, never held as one
+    document, and the checksum is worked out from the same pieces first."""
     payload = _payload(saved)
     payload["checksum"] = _checksum(payload)
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    for piece in pretty(payload):
+        out.write(piece)
+    out.write("\n")
 
 
-def _payload(saved: SavedPlan) -> dict[str, Any]:
+def dumps(saved: SavedPlan) -> str:
+    """The plan file's text: the payload, then its checksum."""
+    text = io.StringIO()
+    write(saved, text)
+    return text.getvalue()
+
+
+def _payload(saved: SavedPlan) -> Open:
     plan = saved.plan
-    payload = {
-        "format_version": FORMAT_VERSION,
-        "tool": {"name": "reconciler", "version": saved.tool_version},
-        "target": saved.target.model_dump(mode="json"),
-        "config": {
-            "files": list(saved.config_files),
-            "sha256": saved.config_digest,
-            "base": saved.base.model_dump(mode="json") if saved.base else None,
-        },
-        "summary": plan.summary.model_dump(mode="json"),
-        "unsafe": list(plan.unsafe),
-        "changes": plan.changes.model_dump(mode="json", exclude_unset=True, by_alias=True),
-        "steps": [s.model_dump(mode="json", exclude_unset=True) for s in plan.steps],
-        "scope": saved.scope.model_dump(mode="json"),
-        "fingerprints": {k: v.model_dump(mode="json") for k, v in plan.fingerprints.items()},
-        "tree": plan.tree,
-        # Only a scoped plan says so: a whole plan's file is as it always was.
-        **({"partial": saved.partial.model_dump(mode="json")} if saved.partial else {}),
-    }
+    payload = Open(
+        {
+            "format_version": FORMAT_VERSION,
+            "tool": {"name": "reconciler", "version": saved.tool_version},
+            "target": saved.target.model_dump(mode="json"),
+            "config": {
+                "files": list(saved.config_files),
+                "sha256": saved.config_digest,
+                "base": saved.base.model_dump(mode="json") if saved.base else None,
+            },
+            "summary": plan.summary.model_dump(mode="json"),
+            "unsafe": list(plan.unsafe),
+            "changes": plan.changes.model_dump(mode="json", exclude_unset=True, by_alias=True),
+            "steps": [s.model_dump(mode="json", exclude_unset=True) for s in plan.steps],
+            "scope": saved.scope.model_dump(mode="json"),
+            "fingerprints": {k: v.model_dump(mode="json") for k, v in plan.fingerprints.items()},
+            "tree": plan.tree,
+            # Only a scoped plan says so: a whole plan's file is as it always was.
+            **({"partial": saved.partial.model_dump(mode="json")} if saved.partial else {}),
+        }
+    )
     if plan.records is not None:  # only plans that read records carry the key
-        payload["records"] = plan.records.model_dump(mode="json")
+        payload["records"] = _records(plan.records)
     return payload
 
 
-def _checksum(payload: dict[str, Any]) -> str:
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+def _records(impact: RecordImpact) -> Open:
+    """The `records` object, each module's `changes` last and made as it is written."""
+    head = impact.model_dump(mode="json", exclude={"modules": {"__all__": {"changes"}}})
+    modules = OpenList(
+        Open({**dumped, "changes": Lines(module.changes.json_items)})
+        for dumped, module in zip(head["modules"], impact.modules, strict=True)
+    )
+    return Open({**head, "modules": modules})
+
+
+def _opened(payload: dict[str, Any]) -> Open:
+    """A payload read from a file, its record changes as `Lines`: the checksum is worked
+    out a change at a time rather than as one text."""
+    records = payload.get("records")
+    if not isinstance(records, dict) or not isinstance(records.get("modules"), list):
+        return Open(payload)
+    modules = OpenList(
+        Open({**m, "changes": Lines.of(m["changes"])})
+        if isinstance(m, dict) and isinstance(m.get("changes"), list)
+        else m
+        for m in records["modules"]
+    )
+    return Open({**payload, "records": Open({**records, "modules": modules})})
+
+
+def _checksum(payload: Open) -> str:
+    digest = hashlib.sha256()
+    for piece in canonical(payload):
+        digest.update(piece.encode())
+    return "sha256:" + digest.hexdigest()
 
 
 def read_text(path: Path) -> str:
@@ -140,7 +183,7 @@ def loads(text: str, source: str = "plan file") -> SavedPlan:
             f"{source} has format version {version!r}; this reconciler reads {FORMAT_VERSION}"
         )
     claimed = payload.pop("checksum", None)
-    if claimed != _checksum(payload):
+    if claimed != _checksum(_opened(payload)):
         raise PlanFileError(f"{source} was changed after it was written (checksum mismatch)")
     try:
         saved = _saved(payload)

@@ -1,9 +1,11 @@
 """Record impact: where each record lands under the desired tree and rules, compared with
 where it is, and who gains or loses access to how many records (pure).
 
-Records arrive one page at a time (`Impact.add`) and are not kept: only the records that
-change are, with the territories of every account and contact (small sets of names) that
-contacts and deals follow. So a plan over 100,000 accounts stays well inside memory.
+Records arrive one page at a time (`Impact.add`) and are not kept: what is kept is, for
+every account and contact, the territories it lands in (contacts and deals follow them; one
+shared tuple for each distinct set), and for the records that change their id and the index
+of how they change (plan/record_changes.py). Counts by territory and by user are worked out
+once per distinct change, not per record. So a plan over 100,000 accounts stays small.
 
 `after` is where a record lands: its manual territories stay, the rules fill what the cap
 leaves. With `realign: assign` nothing is dropped (the rules' new territories are added);
@@ -17,6 +19,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import Field
+
 from reconciler.model import (
     RECORD_MODULES,
     Criteria,
@@ -28,9 +32,13 @@ from reconciler.model import (
     name_key,
 )
 from reconciler.plan.assignment import RULE_OF, Rules, cap_of, land
+from reconciler.plan.record_changes import Change, Names, RecordChanges
+
+__all__ = ["Change", "RecordChanges"]  # re-exported: a module's changes are of these types
 
 IMPACT_VERSION = 1
 TOP_TERRITORIES = 20
+Access = dict[str, list[int]]  # user -> [records gained, records lost]
 
 
 @dataclass(frozen=True)
@@ -53,16 +61,6 @@ class RecordRow:
     contact: str | None = None
 
 
-class Change(Frozen):
-    """One record whose territories change."""
-
-    id: str
-    before: tuple[str, ...]
-    after: tuple[str, ...]
-    remove: tuple[str, ...] = ()  # earlier realignments to undo (`realign: full`)
-    add: tuple[str, ...] = ()  # what `realign: assign` assigns
-
-
 class Flow(Frozen):
     territory: str
     gained: int = 0
@@ -78,7 +76,7 @@ class ModuleImpact(Frozen):
     over_cap: tuple[str, ...] = ()
     manual_kept: int = 0
     realign: Realign | None = None
-    changes: tuple[Change, ...] = ()
+    changes: RecordChanges = Field(default_factory=RecordChanges)
     territories: tuple[Flow, ...] = ()
 
 
@@ -107,9 +105,7 @@ class _Module:
     read: int = 0
     over_cap: list[str] = field(default_factory=list)
     manual_kept: int = 0
-    changes: list[Change] = field(default_factory=list)
-    gained: Counter[str] = field(default_factory=Counter)
-    lost: Counter[str] = field(default_factory=Counter)
+    changes: RecordChanges = field(default_factory=RecordChanges)
 
 
 class Impact:
@@ -124,9 +120,9 @@ class Impact:
         self.members_before = _members(live.territories or (), live.territories or ())
         self.members_after = _members(territories or (), live.territories or ())
         # Where each account and contact lands, in order: contacts and deals follow them.
-        self.landed: dict[str, dict[str, tuple[str, ...]]] = {"Accounts": {}, "Contacts": {}}
+        self.landed: dict[str, dict[str, Names]] = {"Accounts": {}, "Contacts": {}}
+        self.shared: dict[Names, Names] = {}  # one tuple for each set of territories
         self.modules: dict[str, _Module] = {}
-        self.access: dict[str, list[int]] = {}
 
     def add(self, module: str, rows: Iterable[RecordRow]) -> None:
         state = self.modules.setdefault(module, _Module(module, self.realign.get(module)))
@@ -155,20 +151,10 @@ class Impact:
             remove = [h.name for h in held if h.ours and h.name not in earned]
             landed = [t for t in landed if t not in remove]
         if state.name in self.landed:
-            self.landed[state.name][row.id] = tuple(landed)
+            after = tuple(landed)
+            self.landed[state.name][row.id] = self.shared.setdefault(after, after)
         if set(landed) != set(before):
-            state.changes.append(
-                Change(
-                    id=row.id,
-                    before=tuple(before),
-                    after=tuple(landed),
-                    remove=tuple(remove),
-                    add=tuple(add),
-                )
-            )
-            state.gained.update(set(landed) - set(before))
-            state.lost.update(set(before) - set(landed))
-            self._access(before, landed)
+            state.changes.add(row.id, (tuple(before), tuple(landed), tuple(remove), tuple(add)))
 
     def _earned(self, module: str, row: RecordRow) -> list[str]:
         if module in ("Accounts", "Leads"):
@@ -179,48 +165,59 @@ class Impact:
         source = self.landed["Contacts"].get(row.contact or "", ()) or account
         return [t for t in source if self.rules.deal_allows(name_key(t), row.values)]
 
-    def _access(self, before: list[str], after: list[str]) -> None:
+    def _access(self, access: Access, before: Names, after: Names, records: int) -> None:
         had = {u for t in before for u in self.members_before.get(name_key(t), ())}
         has = {u for t in after for u in self.members_after.get(name_key(t), ())}
         for user in has - had:
-            self.access.setdefault(user, [0, 0])[0] += 1
+            access.setdefault(user, [0, 0])[0] += records
         for user in had - has:
-            self.access.setdefault(user, [0, 0])[1] += 1
+            access.setdefault(user, [0, 0])[1] += records
 
     def result(self) -> RecordImpact:
-        modules = tuple(_finish(self.modules[m]) for m in sorted(self.modules, key=_module_order))
+        access: Access = {}
+        modules = tuple(
+            self._finish(self.modules[m], access) for m in sorted(self.modules, key=_order)
+        )
         users = tuple(
-            UserAccess(user=u, gains=g, loses=lo) for u, (g, lo) in sorted(self.access.items())
+            UserAccess(user=u, gains=g, loses=lo) for u, (g, lo) in sorted(access.items())
         )
         return RecordImpact(modules=modules, users=users)
 
+    def _finish(self, state: _Module, access: Access) -> ModuleImpact:
+        """The module's counts, worked out once per distinct change; `access` gets the
+        records each user gains and loses access to."""
+        gain = lose = 0
+        gained: Counter[str] = Counter()
+        lost: Counter[str] = Counter()
+        for (before, after, _, _), records in state.changes.shapes().items():
+            had, has = set(before), set(after)
+            gain += records if has > had else 0
+            lose += records if has < had else 0
+            gained.update(dict.fromkeys(has - had, records))
+            lost.update(dict.fromkeys(had - has, records))
+            self._access(access, before, after, records)
+        flows = sorted(
+            (
+                Flow(territory=t, gained=gained[t], lost=lost[t])
+                for t in gained.keys() | lost.keys()
+            ),
+            key=lambda f: (-(f.gained + f.lost), f.territory.casefold()),
+        )
+        return ModuleImpact(
+            module=state.name,
+            read=state.read,
+            gain=gain,
+            lose=lose,
+            move=len(state.changes) - gain - lose,
+            over_cap=tuple(state.over_cap),
+            manual_kept=state.manual_kept,
+            realign=state.mode,
+            changes=state.changes,
+            territories=tuple(flows),
+        )
 
-def _finish(state: _Module) -> ModuleImpact:
-    changes = state.changes
-    gain = sum(1 for c in changes if set(c.after) > set(c.before))
-    lose = sum(1 for c in changes if set(c.after) < set(c.before))
-    flows = sorted(
-        (
-            Flow(territory=t, gained=state.gained[t], lost=state.lost[t])
-            for t in state.gained.keys() | state.lost.keys()
-        ),
-        key=lambda f: (-(f.gained + f.lost), f.territory.casefold()),
-    )
-    return ModuleImpact(
-        module=state.name,
-        read=state.read,
-        gain=gain,
-        lose=lose,
-        move=len(changes) - gain - lose,
-        over_cap=tuple(state.over_cap),
-        manual_kept=state.manual_kept,
-        realign=state.mode,
-        changes=tuple(changes),
-        territories=tuple(flows),
-    )
 
-
-def _module_order(module: str) -> int:
+def _order(module: str) -> int:
     return RECORD_MODULES.index(module)
 
 
