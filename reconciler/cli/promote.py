@@ -25,6 +25,7 @@ from reconciler.cli.org import (
     options_for,
     progress_for,
     reviewer,
+    snapshot_option,
 )
 from reconciler.cli.plans import show_plan
 from reconciler.cli.promotion import Side, check_promotion, compare_orgs, side
@@ -70,6 +71,7 @@ def run_both(org: dict[str, Any], first: Side, second: Side, work: Both[T], word
     help="The plan applied to --from (`plan --env FROM --out FILE`, then `apply FILE`).",
 )
 @applying_options
+@snapshot_option
 @connection_options
 @reports_errors
 def promote(
@@ -80,13 +82,16 @@ def promote(
     auto_approve: bool,
     allow_deletes: bool,
     fmt: str,
+    snapshot_dir: Path,
     **org: Any,
 ) -> None:
     """Apply to one environment's org the change applied and verified in another.
 
     Refuses, naming each reason, unless the --from org matches the configuration, --applied
     is the plan applied there, and the --to org's plan is the same change (modulo ids and
-    the user mapping). Then shows the plan and applies it after you confirm.
+    the user mapping). Then shows the plan and applies it after you confirm; before the
+    first write, what it touches in the --to org is saved under --snapshot-dir, for
+    `rollback`.
 
     \b
     Example:
@@ -105,7 +110,12 @@ def promote(
         if not await review(saved) or saved.plan.empty:
             return None
         return await workflow.apply_saved(
-            saved, two, allow_deletes=allow_deletes, listener_for=progress_for, verify=False
+            saved,
+            two,
+            allow_deletes=allow_deletes,
+            listener_for=progress_for,
+            verify=False,
+            snapshots=snapshot_dir,
         )
 
     report = run_both(org, first, second, work, "promoting from")
