@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from reconciler.apply.realign import realign
 from reconciler.apply.report import Listener, Report
+from reconciler.apply.restore import give_back, take_back
 from reconciler.apply.run import execute
 from reconciler.apply.snapshot import save_before
 from reconciler.cli.environment import target_of
@@ -35,9 +36,10 @@ from reconciler.plan.file import Base as PlanBase
 from reconciler.plan.file import PlannedOrg, SavedPlan
 from reconciler.plan.origin import label
 from reconciler.plan.partial import narrow
+from reconciler.plan.restore import records_back
 from reconciler.plan.trust import scope_of, unsafe_now, written
 from reconciler.plan.verify import leftover
-from reconciler.records import record_impact
+from reconciler.records import holdings, record_impact
 from reconciler.scope import Scope
 from reconciler.zoho.client import ZohoClient
 from reconciler.zoho.retry import DEFAULT_POLICY, RetryPolicy
@@ -202,11 +204,13 @@ async def apply_saved(
         path = save_before(saved.plan, live, saved.target.describe(), snapshots, now)
     client = connection.client
     listener = listener_for(saved.plan, client.rules.waiting) if listener_for else None
+    taken = await take_back(saved.plan, client)  # a rollback's records: before the steps
     report = await execute(saved.plan, client, listener)
     if report.ok:  # what failed is the news otherwise; plan shows what is left
         after = await read(client, scope)
         report = report.model_copy(update={"interference": leftover(after, saved.plan.changes)})
     report = await realign(saved.plan, report, client)
+    report = await give_back(saved.plan, report, taken, client)
     return report if path is None else report.model_copy(update={"snapshot": str(path)})
 
 
@@ -328,7 +332,13 @@ async def _rollback_planned(
             f"{source} is a snapshot of {meta.target}, but the target is {here.describe()}"
         )
     back = replace(snapshot, state=way_back(snapshot.state, meta, now))
-    return await _planned(back, connection)
+    saved, live = await _planned(back, connection)
+    if meta.records:
+        held = await holdings(connection.client, meta.records)
+        restore = records_back(meta.records, meta.territory_ids, held)
+        plan = saved.plan.model_copy(update={"restore": restore})
+        saved = saved.model_copy(update={"plan": plan})
+    return saved, live
 
 
 async def rollback(

@@ -28,6 +28,8 @@ from reconciler.config.load import Config, load_documents
 from reconciler.errors import SnapshotError
 from reconciler.model import Frozen, OrgState, SharingRule, Territory, name_key
 from reconciler.plan.build import Plan
+from reconciler.plan.impact import realigned
+from reconciler.plan.restore import RecordWas
 
 META_KEY = "snapshot"
 FORMAT_VERSION = 1
@@ -43,6 +45,7 @@ class SnapshotMeta(Frozen):
     taken_at: datetime
     territory_ids: dict[str, str] = {}
     rule_ids: dict[str, dict[str, str]] = {}
+    records: dict[str, tuple[RecordWas, ...]] = {}
 
     def file_name(self) -> str:
         """`<org>-<UTC time>.yaml`: sorts by time within an org."""
@@ -70,14 +73,40 @@ def take(plan: Plan, live: OrgState, target: str, taken_at: datetime) -> Snapsho
         data_sharing=defaults or None,
         sharing_rules=rules,
     )
+    records, held = _records(plan, live)
     meta = SnapshotMeta(
         org_id=live.directory.org_id,
         target=target,
         taken_at=taken_at.astimezone(UTC).replace(microsecond=0),
-        territory_ids={t.name: t.id for t in territories or () if t.id},
+        territory_ids={**held, **{t.name: t.id for t in territories or () if t.id}},
         rule_ids={m: _ids(r) for m, r in (rules or {}).items()},
+        records=records,
     )
     return Snapshot(meta=meta, state=state)
+
+
+def _records(plan: Plan, live: OrgState) -> tuple[dict[str, tuple[RecordWas, ...]], dict[str, str]]:
+    """The territories of each record the plan realigns, by hand and by the rules, under
+    their live names (the plan names them as the YAML does), and the ids of those
+    territories: all from what the plan read, at no call."""
+    live_name = {c.key: c.renamed_from for c in plan.changes.territories if c.renamed_from}
+    by_key = {t.key: t for t in live.territories or ()}
+    found: dict[str, list[RecordWas]] = {}
+    ids: dict[str, str] = {}
+
+    def was(names: Iterable[str]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(live_name.get(name_key(n), n) for n in names))
+
+    for module, change in realigned(plan.records):
+        manual, held = was(change.manual), was(change.before)
+        rules = tuple(n for n in held if n not in manual)
+        record = RecordWas(id=change.id, manual=manual, rules=rules, added=change.add)
+        found.setdefault(module.module, []).append(record)
+        for name in held:
+            territory = by_key.get(name_key(name))
+            if territory is not None and territory.id:
+                ids[territory.name] = territory.id
+    return {m: tuple(r) for m, r in found.items()}, ids
 
 
 def _touched_territories(plan: Plan, live: OrgState) -> set[str]:

@@ -102,6 +102,8 @@ def _payload(saved: SavedPlan) -> dict[str, Any]:
     }
     if plan.records is not None:  # only plans that read records carry the key
         payload["records"] = plan.records.model_dump(mode="json")
+    if plan.restore is not None:  # only a rollback that gives records back
+        payload["restore"] = plan.restore.model_dump(mode="json")
     return payload
 
 
@@ -162,6 +164,7 @@ def _saved(payload: dict[str, Any]) -> SavedPlan:
             "fingerprints": payload["fingerprints"],
             "tree": payload["tree"],
             "records": payload.get("records"),
+            "restore": payload.get("restore"),
         }
     )
     return SavedPlan(

@@ -13,7 +13,7 @@ go when the rules no longer give them. Other manual assignments are never touche
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +61,7 @@ class Change(Frozen):
     after: tuple[str, ...]
     remove: tuple[str, ...] = ()  # earlier realignments to undo (`realign: full`)
     add: tuple[str, ...] = ()  # what `realign: assign` assigns
+    manual: tuple[str, ...] = ()  # those of `before` held by hand (a snapshot keeps them)
 
 
 class Flow(Frozen):
@@ -100,6 +101,15 @@ class RecordImpact(Frozen):
         return sum(len(m.changes) for m in self.modules)
 
 
+def realigned(impact: RecordImpact | None) -> Iterator[tuple[ModuleImpact, Change]]:
+    """Every record change apply's realignment makes, with its module: the one way to walk
+    them, however the plan holds them."""
+    for module in impact.modules if impact is not None else ():
+        if module.realign is not None:
+            for change in module.changes:
+                yield module, change
+
+
 @dataclass
 class _Module:
     name: str
@@ -137,6 +147,7 @@ class Impact:
     def _one(self, state: _Module, row: RecordRow) -> None:
         held = [Held(self.names.get(name_key(h.name), h.name), h.manual, h.ours) for h in row.held]
         before = [h.name for h in held]
+        by_hand = tuple(dict.fromkeys(h.name for h in held if h.manual))
         # Once the configuration steps ran: a deleted territory's records are its parent's.
         held = [Held(self.transfer.get(name_key(h.name), h.name), h.manual, h.ours) for h in held]
         kept = list(dict.fromkeys(h.name for h in held))
@@ -164,6 +175,7 @@ class Impact:
                     after=tuple(landed),
                     remove=tuple(remove),
                     add=tuple(add),
+                    manual=by_hand,
                 )
             )
             state.gained.update(set(landed) - set(before))

@@ -1,0 +1,71 @@
+"""Rollback gives records back their territories: a reorg applied with realignment (accounts
+`full`, leads `assign`) and rolled back leaves every account, contact, deal and lead holding
+the territories it held before, each assigned as it was (by hand or by the rules), read over
+plain HTTP rather than by reconciler's own code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler.cli import workflow
+from reconciler.config.snapshot import loads
+from tests.harness import Org, failures
+from tests.test_records_scenario import AFTER, BEFORE, MODULES, record_org, records, yaml
+from tests.test_rollback import always, roll_back, silent
+
+pytestmark = pytest.mark.anyio
+Held = dict[str, dict[str, set[tuple[str, bool]]]]
+
+
+def realigning(text: str, modes: str) -> str:
+    return text.replace("realign: {Accounts: full, Leads: full}", f"realign: {modes}")
+
+
+async def held(org: Org) -> Held:
+    """Every record's territories, each with whether it was assigned by hand."""
+    found = await records(org)
+    return {
+        m: {i: {(n, n in r["_manual"]) for n in r["_held"]} for i, r in found[m].items()}
+        for m in MODULES
+    }
+
+
+async def test_a_realigned_reorg_rolled_back_gives_every_record_its_territories_back(
+    tmp_path: Path,
+) -> None:
+    async with record_org() as org:
+        # Records held by hand by reconciler (an earlier `assign`), then by the rules.
+        await org.converge(yaml(realigning(BEFORE, "{Accounts: assign, Leads: assign}")))
+        await org.converge(yaml(BEFORE))
+        before = await held(org)
+        report = await workflow.apply_config(
+            yaml(realigning(AFTER, "{Accounts: full, Leads: assign}")),
+            org.connection,
+            allow_deletes=True,
+            review=always,
+            listener_for=silent,
+            snapshots=tmp_path,
+        )
+        assert report is not None and report.ok, failures(report) if report else ""
+        assert report.snapshot is not None
+        moved = await held(org)
+        changed = {m: {i for i in before[m] if before[m][i] != moved[m][i]} for m in MODULES}
+        assert all(changed.values()), "the reorg moves records of every module"
+        snapshot = Path(report.snapshot)
+        _, meta = loads(snapshot.read_text(encoding="utf-8"), str(snapshot))
+        assert set(meta.records) == {"Accounts", "Leads"}
+
+        plan = await workflow.rollback_plan(
+            snapshot.read_text(encoding="utf-8"), str(snapshot), org.connection
+        )
+        restore = plan.plan.restore
+        assert restore is not None
+        modules = {m.module: m for m in restore.modules}
+        assert modules["Accounts"].run_rules  # the rules changed the accounts' territories
+        assert any(r.assign for r in modules["Accounts"].records)  # `full` took these away
+        assert any(r.remove for r in modules["Leads"].records)  # `assign` gave these
+
+        await roll_back(org, snapshot)
+        assert await held(org) == before
