@@ -5,12 +5,21 @@ plain HTTP rather than by reconciler's own code."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 
+from reconciler.apply.report import Report, StepReport
+from reconciler.apply.restore import give_back
 from reconciler.cli import workflow
 from reconciler.config.snapshot import loads
+from reconciler.plan.build import Plan, Summary
+from reconciler.plan.diff import Changes
+from reconciler.plan.file import dumps
+from reconciler.plan.file import loads as plan_loads
+from reconciler.plan.restore import ModuleBack, RecordsBack
+from reconciler.render.text import plan_text
 from tests.harness import Org, failures
 from tests.test_records_scenario import AFTER, BEFORE, MODULES, record_org, records, yaml
 from tests.test_rollback import always, roll_back, silent
@@ -67,5 +76,19 @@ async def test_a_realigned_reorg_rolled_back_gives_every_record_its_territories_
         assert any(r.assign for r in modules["Accounts"].records)  # `full` took these away
         assert any(r.remove for r in modules["Leads"].records)  # `assign` gave these
 
+        # `rollback --plan-only` shows it, and its plan file carries it to `apply`.
+        assert plan_loads(dumps(plan), "back.plan.json").plan.restore == restore
+        shown = io.StringIO()
+        plan_text(plan.plan, shown, color=False)
+        assert "Records given back" in shown.getvalue()
+
         await roll_back(org, snapshot)
         assert await held(org) == before
+
+
+async def test_records_are_not_given_back_after_a_configuration_step_failed(zylker: Org) -> None:
+    back = RecordsBack(modules=(ModuleBack(module="Accounts", run_rules=True),))
+    plan = Plan(summary=Summary(), changes=Changes(), steps=(), restore=back)
+    step = StepReport(step=1, level=1, action="create_territories", status="failed")
+    report = await give_back(plan, Report(steps=(step,), seconds=0.0), (), zylker.client)
+    assert [(s.step, s.status) for s in report.steps] == [(1, "failed"), (2, "skipped")]
