@@ -80,9 +80,21 @@ async def test_each_scenario_rolls_back_to_the_demo_org(
     after = await zylker.live()
     assert ids(after) == ids(before)  # the demo org's territories are the same objects
     assert after.data_sharing == before.data_sharing
+    assert access(after) == access(before)
 
 
-@pytest.mark.parametrize("names", [SEQUENCES[0]], ids="->".join)  # the reorg and back
+def access(state: OrgState) -> dict[str, object]:
+    """Roles (place and fields), groups (description and sources) and users' roles and
+    profiles, by name."""
+    return {
+        "roles": {r.name: r.model_dump(exclude={"id"}) for r in state.roles or ()},
+        "groups": {g.name: g.model_dump(exclude={"id"}) for g in state.groups or ()},
+        "users": {u.email: (u.role, u.profile) for u in state.users or ()},
+    }
+
+
+# The reorg and back; the access model's two sequences (roles, groups, users).
+@pytest.mark.parametrize("names", [SEQUENCES[0], SEQUENCES[4], SEQUENCES[5]], ids="->".join)
 async def test_a_sequence_rolls_back_step_by_step_in_reverse(
     zylker: Org, tmp_path: Path, names: tuple[str, ...]
 ) -> None:
@@ -93,7 +105,8 @@ async def test_a_sequence_rolls_back_step_by_step_in_reverse(
         assert (await zylker.plan(scenario(name))).plan.empty, f"step {index} did not converge"
     for before, snapshot in reversed(taken):
         await roll_back(zylker, snapshot)
-        assert shape(await zylker.live()) == shape(before)
+        after = await zylker.live()
+        assert (shape(after), access(after)) == (shape(before), access(before))
 
 
 def shape(state: OrgState) -> set[tuple[str, str | None, tuple[str, ...] | None]]:
@@ -116,6 +129,36 @@ async def test_the_reorg_rolled_back_renames_and_moves_back_and_recreates_what_i
         old, new = before.territory(deleted), after.territory(deleted)
         assert old is not None and new is not None and new.id != old.id
         assert new.model_dump(exclude={"id"}) == old.model_dump(exclude={"id"})
+
+
+async def test_the_access_reorg_rolled_back_renames_back_and_recreates_roles_and_groups(
+    zylker: Org, tmp_path: Path
+) -> None:
+    await zylker.converge(scenario("08_access_new_region"))
+    before = await zylker.live()
+    snapshot = await apply_with_snapshot(zylker, scenario("09_access_reorg"), tmp_path)
+    await roll_back(zylker, snapshot)
+    after = await zylker.live()
+    assert access(after) == access(before)
+    roles = [{r.name: r.id for r in s.roles or ()} for s in (before, after)]
+    groups = [{g.name: g.id for g in s.groups or ()} for s in (before, after)]
+    # Renamed by 09 (EMEA Sales Manager, EMEA territory): renamed back, the same objects.
+    assert roles[1]["EMEA Sales Manager"] == roles[0]["EMEA Sales Manager"]
+    assert groups[1]["EMEA territory"] == groups[0]["EMEA territory"]
+    # Deleted by 09, its user handed to its heir: a new role, and its user is back in it.
+    assert roles[1]["LATAM Sales Manager"] != roles[0]["LATAM Sales Manager"]
+    users = [{u.email: u.role for u in s.users or ()} for s in (before, after)]
+    carla = "carla.mendes@zylker.example"
+    assert users[0][carla] == users[1][carla] == "LATAM Sales Manager"
+
+
+async def test_groups_pruned_come_back_with_their_sources(zylker: Org, tmp_path: Path) -> None:
+    before = await zylker.live()
+    snapshot = await apply_with_snapshot(zylker, scenario("10_access_prune"), tmp_path)
+    assert len((await zylker.live()).groups or ()) < len(before.groups or ())
+    await roll_back(zylker, snapshot)
+    after = await zylker.live()
+    assert access(after)["groups"] == access(before)["groups"]
 
 
 # One write of each kind in the apply 01 -> 07, by its place in the run: territories

@@ -325,7 +325,7 @@ async def _rollback_planned(
     text: str, source: str, connection: Connection
 ) -> tuple[SavedPlan, OrgState]:
     snapshot, meta = snapshot_loads(text, source)
-    now = await read(connection.client, Scope(territories=snapshot.state.territories is not None))
+    now = await read(connection.client, _followed(snapshot.state))
     if meta.org_id != now.directory.org_id:
         here = await plan_target(connection, now.directory)
         raise SnapshotError(
@@ -339,6 +339,17 @@ async def _rollback_planned(
         plan = saved.plan.model_copy(update={"restore": restore})
         saved = saved.model_copy(update={"plan": plan})
     return saved, live
+
+
+def _followed(state: OrgState) -> Scope:
+    """What rollback reads to follow a snapshot's objects by id: its territories, roles and
+    groups (and the territories and roles groups name)."""
+    groups = state.groups is not None
+    return Scope(
+        territories=state.territories is not None or groups,
+        roles=state.roles is not None or groups,
+        groups=groups,
+    )
 
 
 async def rollback(

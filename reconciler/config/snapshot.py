@@ -2,7 +2,8 @@
 
 `take()` keeps only what the plan touches: the managed sections a user would write, holding
 the full fields and members of every territory the plan changes, the whole of each sharing-rule
-module it writes to, and the data-sharing defaults it sets. The rest of the territory tree is
+module it writes to, the data-sharing defaults it sets, the access model it changes
+(`config/snapshot_access.py`), and the territories of the records it realigns. The rest of the territory tree is
 kept as names only (so the section stays a whole tree and a territory the plan creates is one
 the snapshot does not have). After the sections comes a `snapshot:` mapping: which org, when,
 and the live id of every territory and rule, so that `rollback` can follow a renamed territory
@@ -23,6 +24,7 @@ from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from reconciler.config import snapshot_access as access
 from reconciler.config.export import dump, yaml_writer
 from reconciler.config.load import Config, load_documents
 from reconciler.errors import SnapshotError
@@ -45,6 +47,8 @@ class SnapshotMeta(Frozen):
     taken_at: datetime
     territory_ids: dict[str, str] = {}
     rule_ids: dict[str, dict[str, str]] = {}
+    role_ids: dict[str, str] = {}
+    group_ids: dict[str, str] = {}
     records: dict[str, tuple[RecordWas, ...]] = {}
 
     def file_name(self) -> str:
@@ -68,10 +72,13 @@ def take(plan: Plan, live: OrgState, target: str, taken_at: datetime) -> Snapsho
     modules = sorted({r.module for r in changes.rules})
     rules = {m: (live.sharing_rules or {}).get(m, ()) for m in modules} if modules else None
     defaults = {d.module: d.before for d in changes.defaults if d.before is not None}
-    state = OrgState(
-        territories=territories,
-        data_sharing=defaults or None,
-        sharing_rules=rules,
+    state = OrgState.model_validate(
+        {
+            "territories": territories,
+            "data_sharing": defaults or None,
+            "sharing_rules": rules,
+            **access.taken(plan, live),
+        }
     )
     records, held = _records(plan, live)
     meta = SnapshotMeta(
@@ -80,6 +87,8 @@ def take(plan: Plan, live: OrgState, target: str, taken_at: datetime) -> Snapsho
         taken_at=taken_at.astimezone(UTC).replace(microsecond=0),
         territory_ids={**held, **{t.name: t.id for t in territories or () if t.id}},
         rule_ids={m: _ids(r) for m, r in (rules or {}).items()},
+        role_ids={r.name: r.id for r in state.roles or () if r.id},
+        group_ids=access.group_ids(state, live),
         records=records,
     )
     return Snapshot(meta=meta, state=state)
@@ -174,9 +183,12 @@ def loads(text: str, source: str) -> tuple[Config, SnapshotMeta]:
 
 
 def way_back(state: OrgState, meta: SnapshotMeta, live: OrgState) -> OrgState:
-    """The snapshot as a desired state against `live` now: a territory that still exists
-    under another name (same id) gets that name as `previously`, so the plan renames it
-    back instead of deleting it and creating it anew."""
+    """The snapshot as a desired state against `live` now: a territory, role or group that
+    still exists under another name (same id) gets that name as `previously`, so the plan
+    renames it back instead of deleting it and creating it anew; roles and groups created
+    since are deleted (`config/snapshot_access.py`)."""
+    ids = access.Ids(meta.territory_ids, meta.role_ids, meta.group_ids)
+    state = access.way_back(state, ids, live)
     if state.territories is None:
         return state
     now = {t.id: t for t in live.territories or () if t.id}
