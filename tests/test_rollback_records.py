@@ -20,9 +20,9 @@ from reconciler.plan.file import dumps
 from reconciler.plan.file import loads as plan_loads
 from reconciler.plan.restore import ModuleBack, RecordsBack
 from reconciler.render.text import plan_text
-from tests.harness import Org, failures
+from tests.harness import Org
 from tests.test_records_scenario import AFTER, BEFORE, MODULES, record_org, records, yaml
-from tests.test_rollback import always, roll_back, silent
+from tests.test_rollback import always, apply_with_snapshot, roll_back, silent
 
 pytestmark = pytest.mark.anyio
 Held = dict[str, dict[str, set[tuple[str, bool]]]]
@@ -49,20 +49,11 @@ async def test_a_realigned_reorg_rolled_back_gives_every_record_its_territories_
         await org.converge(yaml(realigning(BEFORE, "{Accounts: assign, Leads: assign}")))
         await org.converge(yaml(BEFORE))
         before = await held(org)
-        report = await workflow.apply_config(
-            yaml(realigning(AFTER, "{Accounts: full, Leads: assign}")),
-            org.connection,
-            allow_deletes=True,
-            review=always,
-            listener_for=silent,
-            snapshots=tmp_path,
-        )
-        assert report is not None and report.ok, failures(report) if report else ""
-        assert report.snapshot is not None
+        reorg = yaml(realigning(AFTER, "{Accounts: full, Leads: assign}"))
+        snapshot = await apply_with_snapshot(org, reorg, tmp_path)
         moved = await held(org)
         changed = {m: {i for i in before[m] if before[m][i] != moved[m][i]} for m in MODULES}
         assert all(changed.values()), "the reorg moves records of every module"
-        snapshot = Path(report.snapshot)
         _, meta = loads(snapshot.read_text(encoding="utf-8"), str(snapshot))
         assert set(meta.records) == {"Accounts", "Leads"}
 
@@ -92,3 +83,24 @@ async def test_records_are_not_given_back_after_a_configuration_step_failed(zylk
     step = StepReport(step=1, level=1, action="create_territories", status="failed")
     report = await give_back(plan, Report(steps=(step,), seconds=0.0), (), zylker.client)
     assert [(s.step, s.status) for s in report.steps] == [(1, "failed"), (2, "skipped")]
+
+
+async def test_a_snapshot_of_realigned_records_costs_no_api_call(tmp_path: Path) -> None:
+    """The records' territories come from the plan's own record reads."""
+    calls = []
+    for snapshots in (None, tmp_path):
+        async with record_org() as org:
+            await org.converge(yaml(BEFORE))
+            org.sandbox.reset_stats()
+            report = await workflow.apply_config(
+                yaml(realigning(AFTER, "{Accounts: full, Leads: assign}")),
+                org.connection,
+                allow_deletes=True,
+                review=always,
+                listener_for=silent,
+                snapshots=snapshots,
+            )
+            assert report is not None and report.ok
+            assert (report.snapshot is None) == (snapshots is None)
+            calls.append(org.sandbox.stats()["calls"])
+    assert calls[0] == calls[1]
