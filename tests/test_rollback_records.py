@@ -104,3 +104,13 @@ async def test_a_snapshot_of_realigned_records_costs_no_api_call(tmp_path: Path)
             assert (report.snapshot is None) == (snapshots is None)
             calls.append(org.sandbox.stats()["calls"])
     assert calls[0] == calls[1]
+
+
+async def test_a_refused_run_rules_fails_its_entry_and_says_why(zylker: Org) -> None:
+    back = RecordsBack(modules=(ModuleBack(module="Accounts", run_rules=True),))
+    plan = Plan(summary=Summary(), changes=Changes(), steps=(), restore=back)
+    zylker.sandbox.faults.fail_nth_write(1, 400, "INVALID_DATA", "refused")
+    report = await give_back(plan, Report(steps=(), seconds=0.0), (), zylker.client)
+    (entry,) = report.steps
+    assert (entry.action, entry.status) == ("give back Accounts territories", "failed")
+    assert "refused" in (entry.message or "")

@@ -57,10 +57,6 @@ class RecordsBack(Frozen):
 
     modules: tuple[ModuleBack, ...] = ()
 
-    @property
-    def count(self) -> int:
-        return sum(len(m.records) for m in self.modules)
-
 
 def records_back(
     was: Mapping[str, Sequence[RecordWas]],
