@@ -3,11 +3,12 @@
 `take()` keeps only what the plan touches: the managed sections a user would write, holding
 the full fields and members of every territory the plan changes, the whole of each sharing-rule
 module it writes to, the data-sharing defaults it sets, the access model it changes
-(`config/snapshot_access.py`), and the territories of the records it realigns. The rest of the territory tree is
-kept as names only (so the section stays a whole tree and a territory the plan creates is one
-the snapshot does not have). After the sections comes a `snapshot:` mapping: which org, when,
-and the live id of every territory and rule, so that `rollback` can follow a renamed territory
-by its id. No secret is ever part of it: the org is named by its id and label only.
+(`config/snapshot_access.py`), and the territories of the records it realigns. The rest of
+the territory tree is kept as names only (so the section stays a whole tree and a territory
+the plan creates is one the snapshot does not have). After the sections comes a `snapshot:`
+mapping: which org, when, and the live id of every territory, rule, role and group, so that
+`rollback` can follow a renamed object by its id. No secret is ever part of it: the org is
+named by its id and label only.
 
 The YAML part is an ordinary configuration: `loads()` hands it to the loader unchanged, so
 every position in a message is a position in the snapshot file.
