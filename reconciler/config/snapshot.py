@@ -31,7 +31,7 @@ from reconciler.config.load import Config, load_documents
 from reconciler.errors import SnapshotError
 from reconciler.model import Frozen, OrgState, SharingRule, Territory, name_key
 from reconciler.plan.build import Plan
-from reconciler.plan.impact import realigned
+from reconciler.plan.impact import iter_changes
 from reconciler.plan.restore import RecordWas
 
 META_KEY = "snapshot"
@@ -107,11 +107,14 @@ def _records(plan: Plan, live: OrgState) -> tuple[dict[str, tuple[RecordWas, ...
     def was(names: Iterable[str]) -> tuple[str, ...]:
         return tuple(dict.fromkeys(live_name.get(name_key(n), n) for n in names))
 
-    for module, change in realigned(plan.records):
+    realigning = {m.module for m in plan.records.modules if m.realign} if plan.records else set()
+    for module, change in iter_changes(plan.records):
+        if module not in realigning:
+            continue
         manual, held = was(change.manual), was(change.before)
         rules = tuple(n for n in held if n not in manual)
         record = RecordWas(id=change.id, manual=manual, rules=rules, added=change.add)
-        found.setdefault(module.module, []).append(record)
+        found.setdefault(module, []).append(record)
         for name in held:
             territory = by_key.get(name_key(name))
             if territory is not None and territory.id:

@@ -101,13 +101,13 @@ class RecordImpact(Frozen):
         return sum(len(m.changes) for m in self.modules)
 
 
-def realigned(impact: RecordImpact | None) -> Iterator[tuple[ModuleImpact, Change]]:
-    """Every record change apply's realignment makes, with its module: the one way to walk
-    them, however the plan holds them."""
+def iter_changes(impact: RecordImpact | None) -> Iterator[tuple[str, Change]]:
+    """Every record change of a plan's record impact, as (module, change), module by
+    module; nothing when the plan did not read records. The one way other parts (snapshots)
+    read them, however the plan holds them."""
     for module in impact.modules if impact is not None else ():
-        if module.realign is not None:
-            for change in module.changes:
-                yield module, change
+        for change in module.changes:
+            yield module.module, change
 
 
 @dataclass
