@@ -31,3 +31,6 @@ _.set_territory_management, _.reset_stats
 # Policy checks and snapshot ids: pydantic fields read by name from YAML (getattr over
 # POLICY_CHECKS) and written into the snapshot file for people and tools.
 no_read_write_delete_for_all_users, manager_is_member, rule_ids
+
+# ruamel.yaml's settings, read by the library when it writes.
+_.brace_single_entry_mapping_in_flow_sequence
