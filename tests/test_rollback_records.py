@@ -57,9 +57,15 @@ async def test_a_realigned_reorg_rolled_back_gives_every_record_its_territories_
         _, meta = loads(snapshot.read_text(encoding="utf-8"), str(snapshot))
         assert set(meta.records) == {"Accounts", "Leads"}
 
+        org.sandbox.reset_stats()
         plan = await workflow.rollback_plan(
             snapshot.read_text(encoding="utf-8"), str(snapshot), org.connection
         )
+        # The records are read again, 100 a call: the fewest the record API allows.
+        log = org.sandbox.stats()["log"]
+        lists = {f"/crm/v8/{module}" for module in meta.records}
+        reads = [e for e in log if e["method"] == "GET" and e["path"] in lists]
+        assert len(reads) == sum(-(-len(r) // 100) for r in meta.records.values())
         restore = plan.plan.restore
         assert restore is not None
         modules = {m.module: m for m in restore.modules}
