@@ -4,8 +4,11 @@ never all records in memory at once."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from reconciler.model import OrgState
 from reconciler.plan.impact import Impact, RecordImpact, modules_to_read, rule_fields
+from reconciler.plan.restore import HeldNow, RecordWas
 from reconciler.zoho import wire
 from reconciler.zoho.client import ZohoClient
 
@@ -19,3 +22,14 @@ async def record_impact(client: ZohoClient, live: OrgState, desired: OrgState) -
         async for page in client.records.pages(module, fields):
             impact.add(module, (wire.record_from_wire(raw, me) for raw in page))
     return impact.result()
+
+
+async def holdings(
+    client: ZohoClient, records: Mapping[str, Sequence[RecordWas]]
+) -> dict[str, dict[str, list[HeldNow]]]:
+    """What each of a snapshot's records holds now, by module and id (100 records a call)."""
+    found: dict[str, dict[str, list[HeldNow]]] = {}
+    for module, was in records.items():
+        rows = await client.records.by_ids(module, [r.id for r in was], [wire.TERRITORIES_FIELD])
+        found[module] = {str(row.get("id")): wire.held_now(row) for row in rows}
+    return found

@@ -9,6 +9,7 @@ users often do, so the mapping is exercised on every plan."""
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import shutil
@@ -159,6 +160,24 @@ def test_apply_to_the_sandbox_org_promote_to_production_and_both_match(two: TwoO
     # the two orgs really are two: their ids differ, their users differ
     ids = {two.orgs[n].org_id for n in two.orgs}
     assert len(ids) == 2
+
+
+def test_promote_snapshots_the_target_org_first_and_rollback_undoes_it(two: TwoOrgs):
+    ok(two.invoke("plan", "--env", "sandbox", "org/", "--out", "sandbox.plan.json"))
+    ok(two.invoke("apply", "--env", "sandbox", "sandbox.plan.json"))
+    args = ("--from", "sandbox", "--to", "production", "--applied", "sandbox.plan.json", "org/")
+    promoted = ok(two.invoke("promote", *args, "--auto-approve", "--format", "json"))
+    report = json.loads(promoted.stdout)
+    snapshot = two.directory / report["snapshot"]
+    production = two.orgs["production"].org_id
+    assert snapshot.parent == two.directory / ".reconciler" / "snapshots"
+    assert snapshot.name.startswith(f"{production}-")  # the target org's, not the source's
+    assert f"snapshot taken before the first write: {report['snapshot']}" in promoted.stderr
+    ok(two.invoke("plan", "--env", "production", "org/", "--detailed-exitcode"))
+    # The snapshot is of production before the promotion: rolling back to it undoes it.
+    back = ("rollback", "--env", "production", str(snapshot), "--auto-approve", "--allow-deletes")
+    ok(two.invoke(*back))
+    ok(two.invoke("plan", "--env", "production", "org/", "--detailed-exitcode"), 2)
 
 
 def test_a_change_made_in_production_only_makes_promote_refuse_and_name_it(two: TwoOrgs):

@@ -24,9 +24,9 @@ def test_changes_come_back_in_order_with_their_shapes_shared() -> None:
     assert (len(changes), changes[2]) == (4, MOVES[2])
     # The two records that move the same way share one shape.
     assert changes.shapes() == {
-        (("East",), ("West",), (), ()): 2,
-        ((), ("Nord",), (), ("Nord",)): 1,
-        (("Old",), (), ("Old",), ()): 1,
+        (("East",), ("West",), (), (), ()): 2,
+        ((), ("Nord",), (), ("Nord",), ()): 1,
+        (("Old",), (), ("Old",), (), ()): 1,
     }
 
 

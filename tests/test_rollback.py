@@ -5,6 +5,7 @@ the sharing rules of its modules."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from reconciler.plan.file import dumps
 from reconciler.plan.file import loads as plan_loads
 from tests.harness import Org, failures, open_org, scenario, scenario_names
 from tests.test_convergence import SEQUENCES
-from tests.test_crash_resume import AFTER, FAULTS, WRITES, org_before
+from tests.test_crash_resume import AFTER, FAULTS, WRITES, fired, org_before
 
 __all__ = ["org_before"]  # the crash tests' org, shared
 
@@ -73,9 +74,21 @@ async def test_each_scenario_rolls_back_to_the_demo_org(
     after = await zylker.live()
     assert ids(after) == ids(before)  # the demo org's territories are the same objects
     assert after.data_sharing == before.data_sharing
+    assert access(after) == access(before)
 
 
-@pytest.mark.parametrize("names", [SEQUENCES[0]], ids="->".join)  # the reorg and back
+def access(state: OrgState) -> dict[str, object]:
+    """Roles (place and fields), groups (description and sources) and users' roles and
+    profiles, by name."""
+    return {
+        "roles": {r.name: r.model_dump(exclude={"id"}) for r in state.roles or ()},
+        "groups": {g.name: g.model_dump(exclude={"id"}) for g in state.groups or ()},
+        "users": {u.email: (u.role, u.profile) for u in state.users or ()},
+    }
+
+
+# The reorg and back; the access model's two sequences (roles, groups, users).
+@pytest.mark.parametrize("names", [SEQUENCES[0], SEQUENCES[4], SEQUENCES[5]], ids="->".join)
 async def test_a_sequence_rolls_back_step_by_step_in_reverse(
     zylker: Org, tmp_path: Path, names: tuple[str, ...]
 ) -> None:
@@ -86,7 +99,8 @@ async def test_a_sequence_rolls_back_step_by_step_in_reverse(
         assert (await zylker.plan(scenario(name))).plan.empty, f"step {index} did not converge"
     for before, snapshot in reversed(taken):
         await roll_back(zylker, snapshot)
-        assert shape(await zylker.live()) == shape(before)
+        after = await zylker.live()
+        assert (shape(after), access(after)) == (shape(before), access(before))
 
 
 def shape(state: OrgState) -> set[tuple[str, str | None, tuple[str, ...] | None]]:
@@ -111,19 +125,67 @@ async def test_the_reorg_rolled_back_renames_and_moves_back_and_recreates_what_i
         assert new.model_dump(exclude={"id"}) == old.model_dump(exclude={"id"})
 
 
-@pytest.mark.parametrize("n", range(1, WRITES + 1))
+async def test_the_access_reorg_rolled_back_renames_back_and_recreates_roles_and_groups(
+    zylker: Org, tmp_path: Path
+) -> None:
+    await zylker.converge(scenario("08_access_new_region"))
+    before = await zylker.live()
+    snapshot = await apply_with_snapshot(zylker, scenario("09_access_reorg"), tmp_path)
+    await roll_back(zylker, snapshot)
+    after = await zylker.live()
+    assert access(after) == access(before)
+    roles = [{r.name: r.id for r in s.roles or ()} for s in (before, after)]
+    groups = [{g.name: g.id for g in s.groups or ()} for s in (before, after)]
+    # Renamed by 09 (EMEA Sales Manager, EMEA territory): renamed back, the same objects.
+    assert roles[1]["EMEA Sales Manager"] == roles[0]["EMEA Sales Manager"]
+    assert groups[1]["EMEA territory"] == groups[0]["EMEA territory"]
+    # Deleted by 09, its user handed to its heir: a new role, and its user is back in it.
+    assert roles[1]["LATAM Sales Manager"] != roles[0]["LATAM Sales Manager"]
+    users = [{u.email: u.role for u in s.users or ()} for s in (before, after)]
+    carla = "carla.mendes@zylker.example"
+    assert users[0][carla] == users[1][carla] == "LATAM Sales Manager"
+
+
+async def test_groups_pruned_come_back_with_their_sources(zylker: Org, tmp_path: Path) -> None:
+    before = await zylker.live()
+    snapshot = await apply_with_snapshot(zylker, scenario("10_access_prune"), tmp_path)
+    assert len((await zylker.live()).groups or ()) < len(before.groups or ())
+    await roll_back(zylker, snapshot)
+    after = await zylker.live()
+    assert access(after)["groups"] == access(before)["groups"]
+
+
+# One write of each kind in the apply 01 -> 07, by its place in the run: territories
+# created, transfer-and-delete, members removed, members added, a default, a rule deleted,
+# territories updated, a rule created, a rule updated, a rule deactivated.
+EACH_KIND = (1, 2, 3, 6, 9, 10, 12, 18, 19, 20)
+
+
+def crash_points() -> list[tuple[str, int]]:
+    """Every write for a refused one; for the two dropped connections (which the client
+    resends, so most of them end as a successful apply) one write of each kind, or every
+    write with RECONCILER_ALL_CRASH_POINTS=1 (docs/safety.md)."""
+    every = range(1, WRITES + 1)
+    full = os.environ.get("RECONCILER_ALL_CRASH_POINTS") == "1"
+    return [(f, n) for f in FAULTS for n in (every if full or f == "refused" else EACH_KIND)]
+
+
+@pytest.mark.parametrize(("fault", "n"), crash_points(), ids=lambda v: str(v))
 async def test_a_rollback_after_an_apply_broken_at_any_write_converges_to_the_snapshot(
-    org_before: Path, tmp_path: Path, n: int
+    org_before: Path, tmp_path: Path, fault: str, n: int
 ) -> None:
     db = Path(shutil.copy(org_before, tmp_path / "org.sqlite3"))
     async with open_org(db=db) as org:
         before = await org.live()
-        FAULTS["refused"](org.sandbox.faults, n)
+        FAULTS[fault](org.sandbox.faults, n)
         saved = await org.plan(scenario(AFTER))
         broken = await workflow.apply_saved(
             saved, org.connection, allow_deletes=True, snapshots=tmp_path / "snapshots"
         )
-        assert not broken.ok and broken.snapshot is not None
+        assert fired(org), f"the {fault} fault at write {n} did not happen"
+        assert broken.snapshot is not None
+        if fault == "refused":  # a dropped write is resent, and the apply may end well
+            assert not broken.ok
         org.sandbox.faults.clear()
         survived = {t.id for t in (await org.live()).territories or ()}
         await roll_back(org, Path(broken.snapshot))

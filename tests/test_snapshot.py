@@ -76,3 +76,25 @@ async def test_way_back_follows_a_renamed_territory_by_its_id(zylker: Org) -> No
     americas = next(t for t in back.territories or () if t.name == "Americas")
     assert americas.previously == ("North America",)
     assert way_back(OrgState(), taken.meta, before) == OrgState()
+
+
+async def test_an_access_plan_keeps_the_role_tree_the_groups_and_users_it_changes(
+    zylker: Org,
+) -> None:
+    await zylker.converge(scenario("08_access_new_region"))
+    state, live, plan = await snapshot_and_plan(zylker, "09_access_reorg")
+    roles = {r.name: r for r in state.roles or ()}
+    assert set(roles) == {r.name for r in live.roles or ()}  # the whole tree: Zoho's is whole
+    changed = {c.live.name for c in plan.changes.roles if c.live is not None}
+    assert "LATAM Sales Manager" in changed  # deleted by 09: its fields are kept
+    for name, role in roles.items():
+        fields = {"description", "share_with_peers"} if name in changed else set()
+        assert role.managed_fields() - {"previously"} == {"name", "parent", *fields}, name
+    assert roles["LATAM Sales Manager"].share_with_peers  # as 08 made it
+    assert {g.name for g in state.groups or ()} == {
+        c.live.name for c in plan.changes.groups if c.live is not None
+    }
+    # carla's role changes, and she is the deleted role's user: she goes back to it
+    assert {u.email: u.role for u in state.users or ()} == {
+        "carla.mendes@zylker.example": "LATAM Sales Manager"
+    }

@@ -23,7 +23,6 @@ from reconciler.errors import ApiError
 from reconciler.model import Realign, name_key
 from reconciler.plan.build import Plan
 from reconciler.plan.impact import ModuleImpact
-from reconciler.plan.record_changes import Change
 from reconciler.zoho import wire
 from reconciler.zoho.client import ZohoClient
 from reconciler.zoho.responses import ItemResult
@@ -119,9 +118,15 @@ async def _full(
     undo = [c for c in module.changes if c.remove]
     items = [wire.territory_items(c.id, [ids[name_key(t)] for t in c.remove]) for c in undo]
     results = await client.records.remove(module.module, items) if items else []
-    failed = _failures(undo, results)
-    job = await client.records.run_rules(wire.run_rules_body(module.module))
-    status = await _until(
+    failed = failures([c.id for c in undo], results)
+    await rules_run(module.module, client, waiting)
+    return failed
+
+
+async def rules_run(module: str, client: ZohoClient, waiting: Waiting) -> None:
+    """Zoho's Run Rules over every record of `module`, waited out; JobTimeout if it fails."""
+    job = await client.records.run_rules(wire.run_rules_body(module))
+    status = await until(
         lambda: client.records.rules_job(job),
         lambda s: s in (DONE, FAILED),
         client,
@@ -129,8 +134,7 @@ async def _full(
         f"Run Rules job {job}",
     )
     if status == FAILED:
-        raise JobTimeout(f"Zoho's Run Rules job {job} for {module.module} failed")
-    return failed
+        raise JobTimeout(f"Zoho's Run Rules job {job} for {module} failed")
 
 
 async def _assign(
@@ -138,35 +142,44 @@ async def _assign(
 ) -> list[ItemReport]:
     adding = [c for c in module.changes if c.add]
     wanted = {c.id: {ids[name_key(t)] for t in c.add if name_key(t) in ids} for c in adding}
-    items = [wire.territory_items(c.id, sorted(wanted[c.id])) for c in adding]
-    results = await client.records.assign(module.module, items)
-    failed = _failures(adding, results)
+    return await assigned(module.module, wanted, client, waiting)
+
+
+async def assigned(
+    module: str, wanted: dict[str, set[str]], client: ZohoClient, waiting: Waiting
+) -> list[ItemReport]:
+    """Assign each record (by id) its territories (by id) by hand, ten records a call; an
+    answer that Zoho scheduled the work is waited out by reading the records back."""
+    records = list(wanted)
+    items = [wire.territory_items(i, sorted(wanted[i])) for i in records]
+    results = await client.records.assign(module, items)
     scheduled = [
-        c.id for c, r in zip(adding, results, strict=False) if r.ok and r.code == "SCHEDULED"
+        i for i, r in zip(records, results, strict=False) if r.ok and r.code == "SCHEDULED"
     ]
     if scheduled:
         fields = [wire.TERRITORIES_FIELD]
 
         async def landed() -> bool:
-            rows = await client.records.by_ids(module.module, scheduled, fields)
+            rows = await client.records.by_ids(module, scheduled, fields)
             held = {str(r.get("id")): wire.held_territory_ids(r) for r in rows}
             return all(wanted[i] <= held.get(i, set()) for i in scheduled)
 
-        await _until(
+        await until(
             landed, bool, client, waiting, f"scheduled assignment of {len(scheduled)} records"
         )
-    return failed
+    return failures(records, results)
 
 
-def _failures(changes: list[Change], results: list[ItemResult]) -> list[ItemReport]:
+def failures(records: list[str], results: list[ItemResult]) -> list[ItemReport]:
+    """The records (by id) whose call failed; a territory already there is the goal met."""
     return [
-        ItemReport(label=c.id, ok=False, code=r.code, message=r.message)
-        for c, r in zip(changes, results, strict=False)
-        if not r.ok and not (r.code == "DUPLICATE_DATA")  # already there: the goal is met
+        ItemReport(label=i, ok=False, code=r.code, message=r.message)
+        for i, r in zip(records, results, strict=False)
+        if not r.ok and not (r.code == "DUPLICATE_DATA")
     ]
 
 
-async def _until(
+async def until(
     poll: Callable[[], Awaitable[T]],
     done: Callable[[T], bool],
     client: ZohoClient,

@@ -25,6 +25,7 @@ from reconciler.cli.org import (
     options_for,
     progress_for,
     reviewer,
+    snapshot_option,
 )
 from reconciler.cli.plans import show_plan
 from reconciler.cli.promotion import Side, check_promotion, compare_orgs, side
@@ -70,6 +71,7 @@ def run_both(org: dict[str, Any], first: Side, second: Side, work: Both[T], word
     help="The plan applied to --from (`plan --env FROM --out FILE`, then `apply FILE`).",
 )
 @applying_options
+@snapshot_option
 @connection_options
 @reports_errors
 def promote(
@@ -81,13 +83,16 @@ def promote(
     allow_deletes: bool,
     fmt: str,
     no_recheck: bool,
+    snapshot_dir: Path,
     **org: Any,
 ) -> None:
     """Apply to one environment's org the change applied and verified in another.
 
     Refuses, naming each reason, unless the --from org matches the configuration, --applied
     is the plan applied there, and the --to org's plan is the same change (modulo ids and
-    the user mapping). Then shows the plan and applies it after you confirm.
+    the user mapping). Then shows the plan and applies it after you confirm; before the
+    first write, what it touches in the --to org is saved under --snapshot-dir, for
+    `rollback`.
 
     \b
     Example:
@@ -112,6 +117,7 @@ def promote(
             listener_for=progress_for,
             verify=False,
             recheck=not no_recheck,
+            snapshots=snapshot_dir,
         )
 
     report = run_both(org, first, second, work, "promoting from")

@@ -15,6 +15,7 @@ from typing import TypeVar
 from reconciler.apply.realign import realign
 from reconciler.apply.recheck import Recheck
 from reconciler.apply.report import Listener, Report
+from reconciler.apply.restore import give_back, take_back
 from reconciler.apply.run import execute
 from reconciler.apply.snapshot import save_before
 from reconciler.cli.environment import target_of
@@ -36,9 +37,10 @@ from reconciler.plan.file import Base as PlanBase
 from reconciler.plan.file import PlannedOrg, SavedPlan
 from reconciler.plan.origin import label
 from reconciler.plan.partial import narrow
+from reconciler.plan.restore import records_back
 from reconciler.plan.trust import scope_of, unsafe_now, written
 from reconciler.plan.verify import leftover
-from reconciler.records import record_impact
+from reconciler.records import holdings, record_impact
 from reconciler.scope import Scope
 from reconciler.zoho.client import ZohoClient
 from reconciler.zoho.retry import DEFAULT_POLICY, RetryPolicy
@@ -207,11 +209,13 @@ async def apply_saved(
     client = connection.client
     listener = listener_for(saved.plan, client.rules.waiting) if listener_for else None
     checks = Recheck(client, saved.plan, live) if recheck and live is not None else None
+    taken = await take_back(saved.plan, client)  # a rollback's records: before the steps
     report = await execute(saved.plan, client, listener, recheck=checks)
     if report.ok:  # what failed is the news otherwise; plan shows what is left
         after = await read(client, scope)
         report = report.model_copy(update={"interference": leftover(after, saved.plan.changes)})
     report = await realign(saved.plan, report, client)
+    report = await give_back(saved.plan, report, taken, client)
     return report if path is None else report.model_copy(update={"snapshot": str(path)})
 
 
@@ -322,14 +326,31 @@ async def _rollback_planned(
     text: str, source: str, connection: Connection
 ) -> tuple[SavedPlan, OrgState]:
     snapshot, meta = snapshot_loads(text, source)
-    now = await read(connection.client, Scope(territories=snapshot.state.territories is not None))
+    now = await read(connection.client, _followed(snapshot.state))
     if meta.org_id != now.directory.org_id:
         here = await plan_target(connection, now.directory)
         raise SnapshotError(
             f"{source} is a snapshot of {meta.target}, but the target is {here.describe()}"
         )
     back = replace(snapshot, state=way_back(snapshot.state, meta, now))
-    return await planned(back, connection)
+    saved, live = await planned(back, connection)
+    if meta.records:
+        held = await holdings(connection.client, meta.records)
+        restore = records_back(meta.records, meta.territory_ids, held)
+        plan = saved.plan.model_copy(update={"restore": restore})
+        saved = saved.model_copy(update={"plan": plan})
+    return saved, live
+
+
+def _followed(state: OrgState) -> Scope:
+    """What rollback reads to follow a snapshot's objects by id: its territories, roles and
+    groups (and the territories and roles groups name)."""
+    groups = state.groups is not None
+    return Scope(
+        territories=state.territories is not None or groups,
+        roles=state.roles is not None or groups,
+        groups=groups,
+    )
 
 
 async def rollback(

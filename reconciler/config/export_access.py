@@ -88,10 +88,8 @@ def _group(group: UserGroup, as_written: bool) -> CommentedMap:
     node["name"] = group.name
     if group.previously and as_written:
         node["previously"] = _flow(list(group.previously))
-    if group.description is not None and (
-        not as_written or "description" in group.managed_fields()
-    ):
-        node["description"] = group.description
+    if "description" in group.managed_fields() if as_written else group.description is not None:
+        node["description"] = group.description  # as written: `null` says "none"
     node["sources"] = CommentedSeq([_source(s) for s in group.sources])
     return node
 

@@ -20,6 +20,7 @@ from reconciler.plan.diff import Changes
 from reconciler.plan.impact import RecordImpact
 from reconciler.plan.members import member_steps
 from reconciler.plan.origin import only
+from reconciler.plan.restore import RecordsBack
 from reconciler.plan.rules import default_steps, rule_steps
 from reconciler.plan.steps import Limits, Step
 from reconciler.plan.territories import Builder, territory_steps
@@ -123,9 +124,15 @@ class Plan(Frozen):
         "carries out (plan --records, `records:`/`realign:` sections).",
     )
 
+    restore: RecordsBack | None = Field(
+        default=None,
+        description="A rollback's records given back the territories its snapshot says they "
+        "held (docs/safety.md).",
+    )
+
     @property
     def empty(self) -> bool:
-        return not self.steps and self.changes.empty and not self.realigns
+        return not self.steps and self.changes.empty and not self.realigns and not self.restore
 
     @property
     def realigns(self) -> int:

@@ -118,6 +118,8 @@ def _payload(saved: SavedPlan) -> Open:
     )
     if plan.records is not None:  # only plans that read records carry the key
         payload["records"] = _records(plan.records)
+    if plan.restore is not None:  # only a rollback that gives records back
+        payload["restore"] = plan.restore.model_dump(mode="json")
     return payload
 
 
@@ -205,6 +207,7 @@ def _saved(payload: dict[str, Any]) -> SavedPlan:
             "fingerprints": payload["fingerprints"],
             "tree": payload["tree"],
             "records": payload.get("records"),
+            "restore": payload.get("restore"),
         }
     )
     return SavedPlan(

@@ -133,6 +133,7 @@ class Impact:
     def _one(self, state: _Module, row: RecordRow) -> None:
         held = [Held(self.names.get(name_key(h.name), h.name), h.manual, h.ours) for h in row.held]
         before = [h.name for h in held]
+        by_hand = tuple(dict.fromkeys(h.name for h in held if h.manual))
         # Once the configuration steps ran: a deleted territory's records are its parent's.
         held = [Held(self.transfer.get(name_key(h.name), h.name), h.manual, h.ours) for h in held]
         kept = list(dict.fromkeys(h.name for h in held))
@@ -154,7 +155,8 @@ class Impact:
             after = tuple(landed)
             self.landed[state.name][row.id] = self.shared.setdefault(after, after)
         if set(landed) != set(before):
-            state.changes.add(row.id, (tuple(before), tuple(landed), tuple(remove), tuple(add)))
+            shape = (tuple(before), tuple(landed), tuple(remove), tuple(add), by_hand)
+            state.changes.add(row.id, shape)
 
     def _earned(self, module: str, row: RecordRow) -> list[str]:
         if module in ("Accounts", "Leads"):
@@ -189,7 +191,7 @@ class Impact:
         gain = lose = 0
         gained: Counter[str] = Counter()
         lost: Counter[str] = Counter()
-        for (before, after, _, _), records in state.changes.shapes().items():
+        for (before, after, *_), records in state.changes.shapes().items():
             had, has = set(before), set(after)
             gain += records if has > had else 0
             lose += records if has < had else 0

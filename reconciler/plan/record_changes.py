@@ -2,7 +2,7 @@
 
 A reorg of a large org changes tens of thousands of records, but in a few ways only: most
 records that move go from the same territories to the same others. So each change is kept
-as its record id and the index of its *shape* (before, after, remove, add) in a table of
+as its record id and the index of its *shape* (before, after, remove, add, manual) in a table of
 the distinct shapes, not as an object of its own: a few bytes a record instead of a few
 hundred, and the plan file is written from this one record a line (plan/file.py).
 
@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from reconciler.plan.impact import RecordImpact
 
 Names = tuple[str, ...]
-Shape = tuple[Names, Names, Names, Names]  # before, after, remove, add
-KEYS = ("id", "before", "after", "remove", "add")
+Shape = tuple[Names, Names, Names, Names, Names]  # before, after, remove, add, manual
+KEYS = ("id", "before", "after", "remove", "add", "manual")
 
 
 class Change(NamedTuple):
@@ -36,10 +36,11 @@ class Change(NamedTuple):
     after: Names
     remove: Names = ()  # earlier realignments to undo (`realign: full`)
     add: Names = ()  # what `realign: assign` assigns
+    manual: Names = ()  # those of `before` held by hand (a snapshot keeps them)
 
     @property
     def shape(self) -> Shape:
-        return (self.before, self.after, self.remove, self.add)
+        return (self.before, self.after, self.remove, self.add, self.manual)
 
 
 class RecordChanges:
@@ -103,7 +104,7 @@ class RecordChanges:
 
     @classmethod
     def of_json(cls, items: Any) -> RecordChanges:
-        """From the plan file's list of `{"id", "before", "after", "remove", "add"}`;
+        """From the plan file's list of `{"id", "before", "after", "remove", "add", "manual"}`;
         ValueError naming the first entry that is not one."""
         if not isinstance(items, list):
             raise ValueError("record changes must be a list")
@@ -135,13 +136,13 @@ def _validate(value: Any) -> RecordChanges:
 
 def _parsed(n: int, item: Any) -> tuple[str, Shape]:
     if not isinstance(item, Mapping) or not {"id", "before", "after"} <= item.keys() <= {*KEYS}:
-        raise ValueError(f"record change {n} is not {{id, before, after, remove, add}}")
+        raise ValueError(f"record change {n} is not {{id, before, after, remove, add, manual}}")
     record = item["id"]
     lists = [item.get(k, []) for k in KEYS[1:]]
     if not isinstance(record, str) or not all(_names(v) for v in lists):
         raise ValueError(f"record change {n}: the id must be text and the rest lists of names")
-    before, after, remove, add = (tuple(v) for v in lists)
-    return record, (before, after, remove, add)
+    before, after, remove, add, manual = (tuple(v) for v in lists)
+    return record, (before, after, remove, add, manual)
 
 
 def _names(value: Any) -> bool:
@@ -150,8 +151,9 @@ def _names(value: Any) -> bool:
 
 def _shape_texts(shape: Shape) -> tuple[str, str, str]:
     """A shape's part of a change's JSON: after the id on the file's line; and the canonical
-    text before the id (`add`, `after`, `before` sort first) and after it (`remove`)."""
-    before, after, remove, add = (list(names) for names in shape)
+    text before the id (`add`, `after`, `before` sort first) and after it (`manual`,
+    `remove`)."""
+    before, after, remove, add, manual = (list(names) for names in shape)
 
     def text(names: list[str], separators: tuple[str, str]) -> str:
         return json.dumps(names, ensure_ascii=False, separators=separators)
@@ -159,13 +161,14 @@ def _shape_texts(shape: Shape) -> tuple[str, str, str]:
     spaced, tight = (", ", ": "), (",", ":")
     pretty = "".join(
         f', "{key}": {text(names, spaced)}'
-        for key, names in zip(KEYS[1:], (before, after, remove, add), strict=True)
+        for key, names in zip(KEYS[1:], (before, after, remove, add, manual), strict=True)
     )
     head = (
         f'{{"add":{text(add, tight)},"after":{text(after, tight)},'
         f'"before":{text(before, tight)},"id":'
     )
-    return pretty + "}", head, f',"remove":{text(remove, tight)}}}'
+    tail = f',"manual":{text(manual, tight)},"remove":{text(remove, tight)}}}'
+    return pretty + "}", head, tail
 
 
 def iter_changes(impact: RecordImpact | None) -> Iterator[tuple[str, Change]]:

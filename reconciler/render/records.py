@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from reconciler.counts import plural
 from reconciler.plan.impact import TOP_TERRITORIES, Flow, ModuleImpact, RecordImpact
+from reconciler.plan.restore import RecordsBack
 
 CAP_NOTE = "over the territory cap (Zoho keeps the first in tree order)"
 
@@ -79,3 +80,20 @@ def markdown(impact: RecordImpact, esc: Callable[[str], str]) -> str:
             out.append(f"| {others} | {gains:,} | {loses:,} |")
         out.append("")
     return "\n".join(out) + "\n"
+
+
+def restore_lines(restore: RecordsBack) -> list[str]:
+    """A rollback's "Records given back" section: per module, what is taken away before the
+    configuration steps, what is given back after them, and whether the rules run again."""
+    lines = []
+    for m in restore.modules:
+        taking = sum(len(r.remove) for r in m.records)
+        giving = sum(len(r.assign) for r in m.records)
+        parts = [
+            f"{plural(taking, 'assignment')} by hand taken away first",
+            f"{plural(giving, 'assignment')} by hand given back",
+        ]
+        if m.run_rules:
+            parts.append("Zoho's Run Rules re-run")
+        lines.append(f"  {m.module}: {plural(len(m.records), 'record')}; " + "; ".join(parts))
+    return lines

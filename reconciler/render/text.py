@@ -75,10 +75,14 @@ def plan_text(plan: Plan, out: TextIO, *, color: bool, base: str | None = None) 
 
 
 def _record_lines(plan: Plan) -> list[Text]:
-    if plan.records is None:
-        return []
-    body = [Text(line) for line in records.text_lines(plan.records)]
-    return [*_section("Records", body, legend="where the rules put them"), Text()]
+    lines = []
+    if plan.records is not None:
+        body = [Text(line) for line in records.text_lines(plan.records)]
+        lines += [*_section("Records", body, legend="where the rules put them"), Text()]
+    if plan.restore is not None:
+        back = [Text(line) for line in records.restore_lines(plan.restore)]
+        lines += [*_section("Records given back", back, legend="as the snapshot has them"), Text()]
+    return lines
 
 
 def _body(plan: Plan) -> list[Text]:

@@ -30,6 +30,7 @@ from reconciler.model import (
 )
 from reconciler.plan.attribution import AuditEntry
 from reconciler.plan.impact import Held, RecordRow
+from reconciler.plan.restore import HeldNow
 from reconciler.plan.steps import PrincipalRef, RulePayload, TerritoryFields
 from reconciler.zoho.wire_access import user_profile
 
@@ -329,12 +330,11 @@ def record_fields(module: str, rule_fields: Iterable[str]) -> list[str]:
 def record_from_wire(raw: Json, me: str | None) -> RecordRow:
     held = tuple(
         Held(
-            name=str(t.get("Name") or t.get("name") or ""),
+            name=_territory_name(t),
             manual=t.get("$assigned") == "manually",
             ours=t.get("$assigned") == "manually" and _ref_id(t.get("$assigned_by")) == me,
         )
-        for t in raw.get(TERRITORIES_FIELD) or []
-        if isinstance(t, dict)
+        for t in _territories_held(raw)
     )
     return RecordRow(
         id=str(raw.get("id")),
@@ -351,6 +351,24 @@ def _ref_id(value: Any) -> str | None:
 
 def territory_items(record_id: str, territory_ids: Iterable[str]) -> Json:
     return {"id": record_id, TERRITORIES_FIELD: [{"id": t} for t in territory_ids]}
+
+
+def held_now(raw: Json) -> list[HeldNow]:
+    """The territories a record holds, with their ids and how each was assigned."""
+    return [
+        HeldNow(
+            id=str(t.get("id")), name=_territory_name(t), manual=t.get("$assigned") == "manually"
+        )
+        for t in _territories_held(raw)
+    ]
+
+
+def _territories_held(raw: Json) -> list[Json]:
+    return [t for t in raw.get(TERRITORIES_FIELD) or [] if isinstance(t, dict)]
+
+
+def _territory_name(held: Json) -> str:
+    return str(held.get("Name") or held.get("name") or "")
 
 
 def held_territory_ids(raw: Json) -> set[str]:
