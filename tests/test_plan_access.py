@@ -167,6 +167,29 @@ def test_the_order_across_kinds() -> None:
     assert plan.summary.api_calls == len(plan.steps) == 7
 
 
+def test_a_move_under_an_unchanged_role_waits_for_the_move_that_frees_it() -> None:
+    """VP goes under Leaf, which stays under Rep while Rep leaves VP's subtree: moving VP
+    before Rep would put VP below itself (the property test's example, made small)."""
+    leaf = Role(id="r5", name="Leaf", parent="Rep")
+    roles = (*LIVE_ROLES, leaf)
+    directory = DIRECTORY.model_copy(
+        update={"roles": (*DIRECTORY.roles, Named(id="r5", name="Leaf"))}
+    )
+    live = OrgState(roles=roles, directory=directory)
+    wanted = OrgState(
+        roles=(
+            Role(name="CEO"),
+            Role(name="Finance", parent="CEO"),
+            Role(name="Rep", parent="CEO"),
+            Role(name="Leaf", parent="Rep"),
+            Role(name="VP", parent="Leaf"),
+        )
+    )
+    plan = build(live, wanted, diff(live, wanted))
+    moves = {s.role.name: s for s in plan.steps if s.action is Action.update_role}
+    assert moves["Rep"].id in moves["VP"].after
+
+
 ACCESS_ACTIONS = {
     Action.create_role,
     Action.update_role,

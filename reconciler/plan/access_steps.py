@@ -43,7 +43,9 @@ from reconciler.plan.territories import Builder
 Principals = dict[tuple[PrincipalKind, str], Ref]
 
 
-def role_steps(builder: Builder, changes: Changes, live: OrgState) -> dict[str, Ref]:
+def role_steps(
+    builder: Builder, changes: Changes, live: OrgState, desired: OrgState
+) -> dict[str, Ref]:
     """Creates and updates of roles; how later steps refer to each desired role."""
     # Roles as the org lists them (read for groups' role sources even when the tree is
     # not managed), then as this plan renames and creates them.
@@ -53,7 +55,9 @@ def role_steps(builder: Builder, changes: Changes, live: OrgState) -> dict[str, 
             refs.pop(change.live.key, None)
             refs[change.key] = Ref(name=change.name, id=change.live.id)
     placed: dict[str, int] = {}  # role key -> the step that creates or moves it
-    parents = {c.key: name_key(c.parent or "") for c in changes.roles if c.action != "delete"}
+    # The whole desired tree, not only the changed roles: a role moving under an unchanged
+    # one must still wait for the moves higher up that take that one out of its subtree.
+    parents = {r.key: name_key(r.parent or "") for r in desired.roles or () if not r.deleted}
     for change in changes.roles:  # creates by depth, then updates by depth
         if change.action == "delete":
             continue

@@ -151,7 +151,7 @@ def build(
     """The steps that turn `live` into `desired`; `changes` is `diff(live, desired)`."""
     limits = limits or Limits()
     builder = Builder()
-    roles = role_steps(builder, changes, live)
+    roles = role_steps(builder, changes, live, desired)
     refs = territory_steps(builder, changes, live, limits)
     member_steps(builder, changes, refs, live.directory, limits)
     principals = group_steps(builder, changes, live, roles, refs, limits)
